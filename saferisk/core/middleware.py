@@ -1,0 +1,65 @@
+"""Request-scoped middleware: the change context for the audit log, and the forced password change."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from saferisk.core.context import change_context
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address. Behind a reverse proxy, set it to pass X-Real-IP (operator guide)."""
+    return (request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or "")[:45]
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (or keeps the proxy's X-Request-ID) for the audit log and logs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming[:36] if incoming else str(uuid.uuid4())
+        with change_context(request_id=request_id, client_address=client_address(request)):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """Until a user with `must_change_password` has chosen a password, pages lead to the form."""
+
+    ALLOWED_NAMES = frozenset({"core:password_change", "core:logout", "core:login"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(("/static/", "/api/"))
+        ):
+            match = request.resolver_match
+            name = None
+            if match is None:
+                from django.urls import resolve
+                from django.urls.exceptions import Resolver404
+
+                try:
+                    match = resolve(request.path_info)
+                except Resolver404:
+                    match = None
+            if match is not None:
+                name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+            if name not in self.ALLOWED_NAMES:
+                return redirect(f"{reverse('core:password_change')}?first=1")
+        return self.get_response(request)

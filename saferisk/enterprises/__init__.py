@@ -1,0 +1,1 @@
+"""Enterprise directory: enterprises, their profile and obligations, imports and onboarding."""

@@ -1,0 +1,4 @@
+"""Hidden dangers: checklists, inspections, the closed loop and listed supervision.
+
+This app is laid out now so that its models and scope rules have a home; its
+capability arrives with its issue (see DESIGN.md §3)."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class HiddenDangersConfig(AppConfig):
+    name = "saferisk.hidden_dangers"
+    label = "hidden_dangers"
+    verbose_name = "隐患排查治理"

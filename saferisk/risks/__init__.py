@@ -1,0 +1,4 @@
+"""Risk register: identification, assessment methods, the risk catalogue, dossier and notice cards.
+
+This app is laid out now so that its models and scope rules have a home; its
+capability arrives with its issue (see DESIGN.md §3)."""
