@@ -1,6 +1,5 @@
 """API operations of the core app: the caller, reference data, users and the audit log."""
 
-from __future__ import annotations
 
 from typing import Any
 

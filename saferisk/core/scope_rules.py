@@ -26,7 +26,7 @@ for _model in (Region, Industry, AccidentType, HazardFactor, KeySector, Departme
 
 def _enterprise_users_q(user: Any) -> Q:
     """Enterprise accounts of enterprises in a regulator's jurisdiction (and department)."""
-    q = Q(enterprise__region_id__startswith=user.jurisdiction_prefix)
+    q = Q(enterprise__region__code__startswith=user.jurisdiction_prefix)
     if user.department_id:
         q &= Q(enterprise__industry__department_id=user.department_id)
     return q
@@ -40,7 +40,7 @@ def _user_scope(user: Any, action: Action) -> Q:
     if user.role == Role.REGULATOR and user.jurisdiction_prefix:
         if action == "change":
             return _enterprise_users_q(user)
-        staff = Q(region_id__startswith=user.jurisdiction_prefix)
+        staff = Q(region__code__startswith=user.jurisdiction_prefix)
         if user.department_id:
             staff &= Q(department_id=user.department_id)
         return me | staff | _enterprise_users_q(user)

@@ -1,6 +1,5 @@
 """API operations of the enterprise directory."""
 
-from __future__ import annotations
 
 from typing import Any
 

@@ -3,4 +3,4 @@
 from saferisk.core.scoping import ScopeRule, register_scope
 from saferisk.enterprises.models import Enterprise
 
-register_scope(Enterprise, ScopeRule(region="region_id", enterprise="pk", industry="industry"))
+register_scope(Enterprise, ScopeRule(region="region__code", enterprise="pk", industry="industry"))

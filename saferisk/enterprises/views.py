@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from saferisk.core.models import KeySector, Region
@@ -58,5 +58,5 @@ def enterprise_mine(request: HttpRequest) -> HttpResponse:
     """An enterprise user's own enterprise."""
     enterprise_id = getattr(request.user, "enterprise_id", None)
     if not enterprise_id:
-        raise Http404
+        return redirect("core:home")
     return redirect("enterprises:enterprise_detail", pk=enterprise_id)
