@@ -1,0 +1,53 @@
+"""The demo dataset: deterministic, valid, built through services."""
+
+from __future__ import annotations
+
+import pytest
+
+from saferisk.core import uscc
+from saferisk.core.audit import audit_verify
+from saferisk.core.demo import DEMO_PASSWORD, PERSONAS, build_demo, generate_enterprises
+from saferisk.core.models import User
+from saferisk.enterprises.models import Enterprise
+
+pytestmark = pytest.mark.django_db
+
+
+def test_same_seed_same_data() -> None:
+    a = generate_enterprises(count=50, seed=3)
+    b = generate_enterprises(count=50, seed=3)
+    c = generate_enterprises(count=50, seed=4)
+    assert [r.uscc for r in a] == [r.uscc for r in b]
+    assert [r.uscc for r in a] != [r.uscc for r in c]
+
+
+def test_build_demo_makes_personas_and_valid_enterprises() -> None:
+    counts = build_demo(enterprises=200, seed=7)
+    assert counts == {"enterprises": 200, "users": len(PERSONAS)}
+    assert all(uscc.is_valid(code) for code in Enterprise.objects.values_list("uscc", flat=True))
+    assert Enterprise.objects.filter(region__code__startswith="320115").count() >= 20
+    assert Enterprise.objects.filter(above_scale=True).count() > 10
+    assert Enterprise.objects.filter(key_sectors__code="chemical").exists()
+    filler = User.objects.get(username="enterprise_filler")
+    assert filler.check_password(DEMO_PASSWORD)
+    assert filler.enterprise is not None and filler.enterprise.region_id.startswith("320115")
+    assert User.objects.get(username="town_regulator").region.level == "town"
+    assert User.objects.get(username="dept_regulator").department_id == "development_reform"
+    check = audit_verify()
+    assert check.ok and check.checked == 200 + len(PERSONAS)
+
+
+def test_home_pages_show_real_numbers() -> None:
+    from django.test import Client
+
+    build_demo(enterprises=100, seed=7)
+    client = Client()
+    client.force_login(User.objects.get(username="county_regulator"))
+    page = client.get("/").content.decode()
+    total = Enterprise.objects.filter(region__code__startswith="320115").count()
+    assert f'data-testid="enterprise-total">{total}<' in page
+    client.force_login(User.objects.get(username="province_regulator"))
+    assert 'data-testid="enterprise-total">100<' in client.get("/").content.decode()
+    for name in ("enterprise_filler", "expert", "admin", "town_regulator", "dept_regulator"):
+        client.force_login(User.objects.get(username=name))
+        assert client.get("/").status_code == 200
