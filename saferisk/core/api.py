@@ -25,20 +25,19 @@ from saferisk.core.schemas import (
     AccidentTypeOut,
     AuditEventOut,
     CodeNameOut,
-    ErrorOut,
     HazardFactorOut,
     IndustryOut,
     MeOut,
     RegionOut,
     UserOut,
+    responses,
 )
 from saferisk.core.scoping import scoped, scoped_get
 
 router = Router(tags=["基础"])
-NOT_FOUND = {404: ErrorOut}
 
 
-@router.get("/me", response=MeOut, operation_id="me_get", summary="当前用户")
+@router.get("/me", response=responses(MeOut), operation_id="me_get", summary="当前用户")
 @personal_route
 def me_get(request: HttpRequest) -> Any:
     user = request.user
@@ -59,20 +58,20 @@ def me_get(request: HttpRequest) -> Any:
     )
 
 
-@router.get("/regions", response=list[RegionOut], operation_id="region_list", summary="行政区划")
+@router.get("/regions", response=responses(list[RegionOut]), operation_id="region_list", summary="行政区划")
 @reference_route
 @paginate(Pagination)
 def region_list(request: HttpRequest, filters: Query[RegionFilter]) -> Any:
     return filters.filter(scoped(request.user, Region))
 
 
-@router.get("/regions/{code}", response={200: RegionOut, **NOT_FOUND}, operation_id="region_get", summary="行政区划详情")
+@router.get("/regions/{code}", response=responses(RegionOut, not_found=True), operation_id="region_get", summary="行政区划详情")
 @reference_route
 def region_get(request: HttpRequest, code: str) -> Any:
     return scoped_get(request.user, Region, code=code)
 
 
-@router.get("/industries", response=list[IndustryOut], operation_id="industry_list", summary="国民经济行业分类")
+@router.get("/industries", response=responses(list[IndustryOut]), operation_id="industry_list", summary="国民经济行业分类")
 @reference_route
 @paginate(Pagination)
 def industry_list(request: HttpRequest, filters: Query[IndustryFilter]) -> Any:
@@ -80,55 +79,55 @@ def industry_list(request: HttpRequest, filters: Query[IndustryFilter]) -> Any:
 
 
 @router.get(
-    "/industries/{code}", response={200: IndustryOut, **NOT_FOUND}, operation_id="industry_get", summary="行业详情"
+    "/industries/{code}", response=responses(IndustryOut, not_found=True), operation_id="industry_get", summary="行业详情"
 )
 @reference_route
 def industry_get(request: HttpRequest, code: str) -> Any:
     return scoped_get(request.user, Industry, code=code)
 
 
-@router.get("/accident-types", response=list[AccidentTypeOut], operation_id="accident_type_list", summary="事故类型")
+@router.get("/accident-types", response=responses(list[AccidentTypeOut]), operation_id="accident_type_list", summary="事故类型")
 @reference_route
 @paginate(Pagination)
 def accident_type_list(request: HttpRequest) -> Any:
     return scoped(request.user, AccidentType)
 
 
-@router.get("/hazard-factors", response=list[HazardFactorOut], operation_id="hazard_factor_list", summary="危险有害因素")
+@router.get("/hazard-factors", response=responses(list[HazardFactorOut]), operation_id="hazard_factor_list", summary="危险有害因素")
 @reference_route
 @paginate(Pagination)
 def hazard_factor_list(request: HttpRequest) -> Any:
     return scoped(request.user, HazardFactor)
 
 
-@router.get("/departments", response=list[CodeNameOut], operation_id="department_list", summary="监管部门")
+@router.get("/departments", response=responses(list[CodeNameOut]), operation_id="department_list", summary="监管部门")
 @reference_route
 @paginate(Pagination)
 def department_list(request: HttpRequest) -> Any:
     return scoped(request.user, Department)
 
 
-@router.get("/key-sectors", response=list[CodeNameOut], operation_id="key_sector_list", summary="重点行业领域")
+@router.get("/key-sectors", response=responses(list[CodeNameOut]), operation_id="key_sector_list", summary="重点行业领域")
 @reference_route
 @paginate(Pagination)
 def key_sector_list(request: HttpRequest) -> Any:
     return scoped(request.user, KeySector)
 
 
-@router.get("/users", response=list[UserOut], operation_id="user_list", summary="用户")
+@router.get("/users", response=responses(list[UserOut]), operation_id="user_list", summary="用户")
 @list_route(User)
 @paginate(Pagination)
 def user_list(request: HttpRequest, filters: Query[UserFilter]) -> Any:
     return filters.filter(selectors.user_list(user=request.user))  # type: ignore[arg-type]
 
 
-@router.get("/users/{user_id}", response={200: UserOut, **NOT_FOUND}, operation_id="user_get", summary="用户详情")
+@router.get("/users/{user_id}", response=responses(UserOut, not_found=True), operation_id="user_get", summary="用户详情")
 @object_route(User)
 def user_get(request: HttpRequest, user_id: int) -> Any:
     return scoped_get(request.user, User, pk=user_id)
 
 
-@router.get("/audit-events", response=list[AuditEventOut], operation_id="audit_event_list", summary="审计日志")
+@router.get("/audit-events", response=responses(list[AuditEventOut]), operation_id="audit_event_list", summary="审计日志")
 @list_route(AuditEvent)
 @paginate(Pagination)
 def audit_event_list(request: HttpRequest, filters: Query[AuditEventFilter]) -> Any:
@@ -137,7 +136,7 @@ def audit_event_list(request: HttpRequest, filters: Query[AuditEventFilter]) -> 
 
 @router.get(
     "/audit-events/{event_id}",
-    response={200: AuditEventOut, **NOT_FOUND},
+    response=responses(AuditEventOut, not_found=True),
     operation_id="audit_event_get",
     summary="审计事件详情",
 )

@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from ninja import Field, FilterLookup, FilterSchema
+from pydantic import BeforeValidator, WithJsonSchema
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_only(value: object) -> object:
+    """Accept YYYY-MM-DD only (pydantic's lax mode would read "0" as 1970-01-01)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and ISO_DATE.match(value):
+        return value
+    raise ValueError("日期格式应为 YYYY-MM-DD")
+
+
+IsoDate = Annotated[
+    dt.date | None,
+    BeforeValidator(_iso_date_only),
+    WithJsonSchema({"type": "string", "format": "date", "nullable": True}),
+]
 
 
 class RegionFilter(FilterSchema):
@@ -38,5 +58,5 @@ class AuditEventFilter(FilterSchema):
     object_type: str | None = Field(None, description="对象类型，如 enterprises.enterprise")
     object_id: str | None = Field(None, description="对象编号")
     region: Annotated[str | None, FilterLookup("region_code__startswith")] = Field(None, description="地区代码前缀")
-    since: Annotated[dt.date | None, FilterLookup("created_at__date__gte")] = Field(None, description="起始日期")
-    until: Annotated[dt.date | None, FilterLookup("created_at__date__lte")] = Field(None, description="截止日期")
+    since: Annotated[IsoDate, FilterLookup("created_at__date__gte")] = Field(None, description="起始日期")
+    until: Annotated[IsoDate, FilterLookup("created_at__date__lte")] = Field(None, description="截止日期")

@@ -87,3 +87,11 @@ class ErrorOut(Schema):
     code: str
     message: str
     details: Any = None
+
+
+def responses(out: Any, *, not_found: bool = False) -> dict[int, Any]:
+    """The documented responses of an operation: its result plus the shared error shape."""
+    documented: dict[int, Any] = {200: out, 401: ErrorOut, 422: ErrorOut}
+    if not_found:
+        documented[404] = ErrorOut
+    return documented

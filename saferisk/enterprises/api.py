@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 
 from saferisk.core.pagination import Pagination
 from saferisk.core.routes import list_route, object_route
-from saferisk.core.schemas import ErrorOut
+from saferisk.core.schemas import responses
 from saferisk.core.scoping import scoped_get
 from saferisk.enterprises import selectors
 from saferisk.enterprises.filters import EnterpriseFilter
@@ -19,7 +19,7 @@ from saferisk.enterprises.schemas import EnterpriseListOut, EnterpriseOut
 router = Router(tags=["企业"])
 
 
-@router.get("", response=list[EnterpriseListOut], operation_id="enterprise_list", summary="企业名录")
+@router.get("", response=responses(list[EnterpriseListOut]), operation_id="enterprise_list", summary="企业名录")
 @list_route(Enterprise)
 @paginate(Pagination)
 def enterprise_list(request: HttpRequest, filters: Query[EnterpriseFilter]) -> Any:
@@ -27,7 +27,7 @@ def enterprise_list(request: HttpRequest, filters: Query[EnterpriseFilter]) -> A
 
 
 @router.get(
-    "/{enterprise_id}", response={200: EnterpriseOut, 404: ErrorOut}, operation_id="enterprise_get", summary="企业详情"
+    "/{enterprise_id}", response=responses(EnterpriseOut, not_found=True), operation_id="enterprise_get", summary="企业详情"
 )
 @object_route(Enterprise)
 def enterprise_get(request: HttpRequest, enterprise_id: int) -> Any:

@@ -44,7 +44,7 @@
       grid: { left: 36, right: 8, top: 8, bottom: 24 }, tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: act.days.map(function (d) { return d.slice(5); }) },
       yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "line", data: act.series, areaStyle: {}, smooth: true }]
+      series: [{ type: "line", data: act.series, areaStyle: {}, smooth: false }]
     });
     charts.push(c);
   }

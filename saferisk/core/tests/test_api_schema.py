@@ -1,0 +1,30 @@
+"""Schemathesis over the whole API: generated requests find no server error and no response
+that breaks the published schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+
+from saferisk.core.services import api_token_create
+
+pytestmark = [pytest.mark.xdist_group("schemathesis"), pytest.mark.slow]
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture
+def auth_headers(world: Any) -> dict[str, str]:
+    _, key = api_token_create(actor=None, user=world.county_regulator)
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_has_no_server_errors(case: Any, auth_headers: dict[str, str]) -> None:
+    case.call_and_validate(headers=auth_headers)
