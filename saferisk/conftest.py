@@ -51,7 +51,9 @@ class World:
 
 @pytest.fixture
 def world(db: Any) -> World:
-    ent_a = make_enterprise(region=TOWN_A, industry="2614", name="江宁化工有限公司", principal_phone="13811112222")
+    ent_a = make_enterprise(
+        region=TOWN_A, industry="2614", name="江宁化工有限公司", principal_phone="13811112222"
+    )
     ent_a_power = make_enterprise(region=TOWN_A, industry="4411", name="江宁热电有限公司")
     ent_b = make_enterprise(region=TOWN_B, industry="3311", name="吴中金属结构有限公司")
     return World(
@@ -63,10 +65,14 @@ def world(db: Any) -> World:
         city_regulator=make_user("city_regulator", Role.REGULATOR, region="320100"),
         county_regulator=make_user("county_regulator", Role.REGULATOR, region="320115"),
         other_county_regulator=make_user("other_county_regulator", Role.REGULATOR, region="320506"),
-        dept_regulator=make_user("dept_regulator", Role.REGULATOR, region="320115", department="development_reform"),
+        dept_regulator=make_user(
+            "dept_regulator", Role.REGULATOR, region="320115", department="development_reform"
+        ),
         enterprise_filler=make_user("enterprise_filler", Role.ENTERPRISE_FILLER, enterprise=ent_a),
         enterprise_principal=make_user("enterprise_principal", Role.ENTERPRISE_PRINCIPAL, enterprise=ent_a),
-        other_enterprise_filler=make_user("other_enterprise_filler", Role.ENTERPRISE_FILLER, enterprise=ent_b),
+        other_enterprise_filler=make_user(
+            "other_enterprise_filler", Role.ENTERPRISE_FILLER, enterprise=ent_b
+        ),
         expert=make_user("expert", Role.EXPERT, region="320100"),
     )
 

@@ -1,6 +1,5 @@
 """API operations of the core app: the caller, reference data, users and the audit log."""
 
-
 from typing import Any
 
 from django.http import HttpRequest
@@ -65,13 +64,23 @@ def region_list(request: HttpRequest, filters: Query[RegionFilter]) -> Any:
     return filters.filter(scoped(request.user, Region))
 
 
-@router.get("/regions/{code}", response=responses(RegionOut, not_found=True), operation_id="region_get", summary="行政区划详情")
+@router.get(
+    "/regions/{code}",
+    response=responses(RegionOut, not_found=True),
+    operation_id="region_get",
+    summary="行政区划详情",
+)
 @reference_route
 def region_get(request: HttpRequest, code: str) -> Any:
     return scoped_get(request.user, Region, code=code)
 
 
-@router.get("/industries", response=responses(list[IndustryOut]), operation_id="industry_list", summary="国民经济行业分类")
+@router.get(
+    "/industries",
+    response=responses(list[IndustryOut]),
+    operation_id="industry_list",
+    summary="国民经济行业分类",
+)
 @reference_route
 @paginate(Pagination)
 def industry_list(request: HttpRequest, filters: Query[IndustryFilter]) -> Any:
@@ -79,35 +88,55 @@ def industry_list(request: HttpRequest, filters: Query[IndustryFilter]) -> Any:
 
 
 @router.get(
-    "/industries/{code}", response=responses(IndustryOut, not_found=True), operation_id="industry_get", summary="行业详情"
+    "/industries/{code}",
+    response=responses(IndustryOut, not_found=True),
+    operation_id="industry_get",
+    summary="行业详情",
 )
 @reference_route
 def industry_get(request: HttpRequest, code: str) -> Any:
     return scoped_get(request.user, Industry, code=code)
 
 
-@router.get("/accident-types", response=responses(list[AccidentTypeOut]), operation_id="accident_type_list", summary="事故类型")
+@router.get(
+    "/accident-types",
+    response=responses(list[AccidentTypeOut]),
+    operation_id="accident_type_list",
+    summary="事故类型",
+)
 @reference_route
 @paginate(Pagination)
 def accident_type_list(request: HttpRequest) -> Any:
     return scoped(request.user, AccidentType)
 
 
-@router.get("/hazard-factors", response=responses(list[HazardFactorOut]), operation_id="hazard_factor_list", summary="危险有害因素")
+@router.get(
+    "/hazard-factors",
+    response=responses(list[HazardFactorOut]),
+    operation_id="hazard_factor_list",
+    summary="危险有害因素",
+)
 @reference_route
 @paginate(Pagination)
 def hazard_factor_list(request: HttpRequest) -> Any:
     return scoped(request.user, HazardFactor)
 
 
-@router.get("/departments", response=responses(list[CodeNameOut]), operation_id="department_list", summary="监管部门")
+@router.get(
+    "/departments", response=responses(list[CodeNameOut]), operation_id="department_list", summary="监管部门"
+)
 @reference_route
 @paginate(Pagination)
 def department_list(request: HttpRequest) -> Any:
     return scoped(request.user, Department)
 
 
-@router.get("/key-sectors", response=responses(list[CodeNameOut]), operation_id="key_sector_list", summary="重点行业领域")
+@router.get(
+    "/key-sectors",
+    response=responses(list[CodeNameOut]),
+    operation_id="key_sector_list",
+    summary="重点行业领域",
+)
 @reference_route
 @paginate(Pagination)
 def key_sector_list(request: HttpRequest) -> Any:
@@ -121,13 +150,23 @@ def user_list(request: HttpRequest, filters: Query[UserFilter]) -> Any:
     return filters.filter(selectors.user_list(user=request.user))  # type: ignore[arg-type]
 
 
-@router.get("/users/{user_id}", response=responses(UserOut, not_found=True), operation_id="user_get", summary="用户详情")
+@router.get(
+    "/users/{user_id}",
+    response=responses(UserOut, not_found=True),
+    operation_id="user_get",
+    summary="用户详情",
+)
 @object_route(User)
 def user_get(request: HttpRequest, user_id: int) -> Any:
     return scoped_get(request.user, User, pk=user_id)
 
 
-@router.get("/audit-events", response=responses(list[AuditEventOut]), operation_id="audit_event_list", summary="审计日志")
+@router.get(
+    "/audit-events",
+    response=responses(list[AuditEventOut]),
+    operation_id="audit_event_list",
+    summary="审计日志",
+)
 @list_route(AuditEvent)
 @paginate(Pagination)
 def audit_event_list(request: HttpRequest, filters: Query[AuditEventFilter]) -> Any:

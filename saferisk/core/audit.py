@@ -199,9 +199,13 @@ def audit_verify(*, chunk_size: int = 5000) -> ChainCheck:
     checked = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size):
         if event.prev_hash != prev:
-            return ChainCheck(False, checked, event.pk, "previous-hash link broken (a row was removed or inserted)")
+            return ChainCheck(
+                False, checked, event.pk, "previous-hash link broken (a row was removed or inserted)"
+            )
         if event_hash(event) != event.hash:
-            return ChainCheck(False, checked, event.pk, "content does not match its hash (the row was altered)")
+            return ChainCheck(
+                False, checked, event.pk, "content does not match its hash (the row was altered)"
+            )
         prev = event.hash
         checked += 1
     return ChainCheck(True, checked)

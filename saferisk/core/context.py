@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextvars
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 
@@ -20,7 +20,9 @@ class ChangeContext:
     client_address: str
 
 
-_current: contextvars.ContextVar[ChangeContext | None] = contextvars.ContextVar("saferisk_change_context", default=None)
+_current: contextvars.ContextVar[ChangeContext | None] = contextvars.ContextVar(
+    "saferisk_change_context", default=None
+)
 
 
 def current() -> ChangeContext:
@@ -38,6 +40,6 @@ def change_context(*, request_id: str | None = None, client_address: str) -> Ite
         _current.reset(token)
 
 
-def cli_context() -> contextmanager:  # type: ignore[type-arg]
+def cli_context() -> AbstractContextManager[ChangeContext]:
     """Context for a management command: a fresh request id, client address 'cli'."""
     return change_context(client_address="cli")

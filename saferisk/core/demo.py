@@ -41,34 +41,111 @@ CITIES: dict[str, tuple[float, float, float]] = {
 
 # Industry divisions and their weight in the mix (manufacturing dominates).
 DIVISION_WEIGHTS: dict[str, int] = {
-    "06": 1, "08": 1, "10": 3, "13": 4, "14": 3, "15": 1, "17": 8, "18": 4, "19": 1, "20": 3,
-    "21": 3, "22": 2, "23": 2, "24": 1, "25": 1, "26": 9, "27": 2, "28": 2, "29": 7, "30": 6,
-    "31": 2, "32": 2, "33": 10, "34": 9, "35": 7, "36": 4, "37": 2, "38": 8, "39": 6, "40": 1,
-    "41": 1, "42": 1, "44": 1, "45": 1, "46": 1, "57": 1,
+    "06": 1,
+    "08": 1,
+    "10": 3,
+    "13": 4,
+    "14": 3,
+    "15": 1,
+    "17": 8,
+    "18": 4,
+    "19": 1,
+    "20": 3,
+    "21": 3,
+    "22": 2,
+    "23": 2,
+    "24": 1,
+    "25": 1,
+    "26": 9,
+    "27": 2,
+    "28": 2,
+    "29": 7,
+    "30": 6,
+    "31": 2,
+    "32": 2,
+    "33": 10,
+    "34": 9,
+    "35": 7,
+    "36": 4,
+    "37": 2,
+    "38": 8,
+    "39": 6,
+    "40": 1,
+    "41": 1,
+    "42": 1,
+    "44": 1,
+    "45": 1,
+    "46": 1,
+    "57": 1,
 }
 DIVISION_SUFFIX: dict[str, str] = {
-    "06": "矿业", "08": "矿业", "10": "石材", "13": "食品", "14": "食品", "15": "饮料", "17": "纺织",
-    "18": "服饰", "19": "皮革", "20": "木业", "21": "家具", "22": "纸业", "23": "印务", "24": "文体用品",
-    "25": "石化", "26": "化工", "27": "药业", "28": "化纤", "29": "塑胶", "30": "建材", "31": "钢铁",
-    "32": "金属材料", "33": "金属制品", "34": "机械", "35": "装备", "36": "汽车部件", "37": "船舶",
-    "38": "电气", "39": "电子", "40": "仪器", "41": "制造", "42": "再生资源", "44": "热电", "45": "燃气",
-    "46": "水务", "57": "管道",
+    "06": "矿业",
+    "08": "矿业",
+    "10": "石材",
+    "13": "食品",
+    "14": "食品",
+    "15": "饮料",
+    "17": "纺织",
+    "18": "服饰",
+    "19": "皮革",
+    "20": "木业",
+    "21": "家具",
+    "22": "纸业",
+    "23": "印务",
+    "24": "文体用品",
+    "25": "石化",
+    "26": "化工",
+    "27": "药业",
+    "28": "化纤",
+    "29": "塑胶",
+    "30": "建材",
+    "31": "钢铁",
+    "32": "金属材料",
+    "33": "金属制品",
+    "34": "机械",
+    "35": "装备",
+    "36": "汽车部件",
+    "37": "船舶",
+    "38": "电气",
+    "39": "电子",
+    "40": "仪器",
+    "41": "制造",
+    "42": "再生资源",
+    "44": "热电",
+    "45": "燃气",
+    "46": "水务",
+    "57": "管道",
 }
 KEY_SECTOR_RULES: dict[str, tuple[tuple[str, float], ...]] = {
-    "06": (("non_coal_mine", 1.0),), "08": (("non_coal_mine", 1.0),), "10": (("non_coal_mine", 1.0),),
+    "06": (("non_coal_mine", 1.0),),
+    "08": (("non_coal_mine", 1.0),),
+    "10": (("non_coal_mine", 1.0),),
     "13": (("ammonia_refrigeration", 0.3), ("dust_explosion", 0.3)),
     "14": (("ammonia_refrigeration", 0.4),),
-    "20": (("dust_explosion", 0.6),), "21": (("dust_explosion", 0.4),),
-    "25": (("chemical", 1.0),), "26": (("chemical", 1.0),), "27": (("hazardous_chemical_use", 0.5),),
-    "28": (("chemical", 0.5),), "29": (("hazardous_chemical_use", 0.2),),
-    "31": (("metallurgy", 1.0), ("molten_metal", 0.7)), "32": (("nonferrous", 1.0), ("molten_metal", 0.5)),
+    "20": (("dust_explosion", 0.6),),
+    "21": (("dust_explosion", 0.4),),
+    "25": (("chemical", 1.0),),
+    "26": (("chemical", 1.0),),
+    "27": (("hazardous_chemical_use", 0.5),),
+    "28": (("chemical", 0.5),),
+    "29": (("hazardous_chemical_use", 0.2),),
+    "31": (("metallurgy", 1.0), ("molten_metal", 0.7)),
+    "32": (("nonferrous", 1.0), ("molten_metal", 0.5)),
     "33": (("dust_explosion", 0.25), ("hazardous_chemical_use", 0.2), ("molten_metal", 0.1)),
-    "34": (("gas_use", 0.15),), "35": (("gas_use", 0.1),), "36": (("dust_explosion", 0.15),),
-    "44": (("power", 1.0),), "45": (("gas_use", 1.0),), "57": (("energy_pipeline", 1.0),),
+    "34": (("gas_use", 0.15),),
+    "35": (("gas_use", 0.1),),
+    "36": (("dust_explosion", 0.15),),
+    "44": (("power", 1.0),),
+    "45": (("gas_use", 1.0),),
+    "57": (("energy_pipeline", 1.0),),
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红兰玉峰波辉鹏斌宇浩凯晨欣雪琳婷佳俊文斌鑫亮成飞"
-BRANDS = "恒泰宏达鑫源华瑞永盛金润天成中裕新锐海腾东方长江兴业联合鼎盛信达嘉和昌隆瑞丰广源汇通利华宝丰金泰万达安顺"
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红兰玉峰波辉鹏斌宇浩凯晨欣雪琳婷佳俊文斌鑫亮成飞"
+)
+BRANDS = (
+    "恒泰宏达鑫源华瑞永盛金润天成中裕新锐海腾东方长江兴业联合鼎盛信达嘉和昌隆瑞丰广源汇通利华宝丰金泰万达安顺"
+)
 
 
 @dataclass(frozen=True)
@@ -89,12 +166,25 @@ PERSONAS = [
     Persona("admin", Role.ADMIN, "系统管理员", organisation="信息中心"),
     Persona("province_regulator", Role.REGULATOR, "省厅监管员", "320000", organisation="江苏省应急管理厅"),
     Persona("city_regulator", Role.REGULATOR, "南京市监管员", "320100", organisation="南京市应急管理局"),
-    Persona("county_regulator", Role.REGULATOR, "江宁区监管员", EXAMPLE_COUNTY, organisation="江宁区应急管理局"),
+    Persona(
+        "county_regulator", Role.REGULATOR, "江宁区监管员", EXAMPLE_COUNTY, organisation="江宁区应急管理局"
+    ),
     Persona("town_regulator", Role.REGULATOR, "街道安监员", None, organisation="江宁区街道安监办"),
     Persona(
-        "dept_regulator", Role.REGULATOR, "江宁区发改委监管员", EXAMPLE_COUNTY, "development_reform", "江宁区发展和改革委员会"
+        "dept_regulator",
+        Role.REGULATOR,
+        "江宁区发改委监管员",
+        EXAMPLE_COUNTY,
+        "development_reform",
+        "江宁区发展和改革委员会",
     ),
-    Persona("other_county_regulator", Role.REGULATOR, "吴中区监管员", OTHER_COUNTY, organisation="苏州市吴中区应急管理局"),
+    Persona(
+        "other_county_regulator",
+        Role.REGULATOR,
+        "吴中区监管员",
+        OTHER_COUNTY,
+        organisation="苏州市吴中区应急管理局",
+    ),
     Persona("expert", Role.EXPERT, "核查专家", "320100", organisation="江苏安全技术服务中心"),
     Persona("enterprise_filler", Role.ENTERPRISE_FILLER, "企业安全员", enterprise_index=0),
     Persona("enterprise_principal", Role.ENTERPRISE_PRINCIPAL, "企业负责人", enterprise_index=0),
@@ -124,11 +214,14 @@ def generate_enterprises(*, count: int, seed: int) -> list[Any]:
         towns_by_city.setdefault(code[:4], []).append(code)
     example_towns = [t for t in towns_by_city.get(EXAMPLE_COUNTY[:4], []) if t.startswith(EXAMPLE_COUNTY)]
     classes_by_division: dict[str, list[str]] = {}
-    for code in Industry.objects.filter(level="class", in_scope=True).order_by("code").values_list("code", flat=True):
+    for code in (
+        Industry.objects.filter(level="class", in_scope=True).order_by("code").values_list("code", flat=True)
+    ):
         classes_by_division.setdefault(code[:2], []).append(code)
     divisions = {d: w for d, w in DIVISION_WEIGHTS.items() if d in classes_by_division}
     city_names = {
-        code[:4]: name.removesuffix("市") for code, name in Region.objects.filter(level="city").values_list("code", "name")
+        code[:4]: name.removesuffix("市")
+        for code, name in Region.objects.filter(level="city").values_list("code", "name")
     }
     used: set[str] = set()
     rows = []
@@ -176,7 +269,9 @@ def generate_enterprises(*, count: int, seed: int) -> list[Any]:
                 principal_phone=_phone(rng),
                 safety_director_name=_person(rng) if above or rng.random() < 0.3 else "",
                 safety_director_phone=_phone(rng) if above else "",
-                standardisation_grade=rng.choice(["none", "none", "grade_3", "grade_3", "grade_2"] + (["grade_1"] if above else [])),
+                standardisation_grade=rng.choice(
+                    ["none", "none", "grade_3", "grade_3", "grade_2"] + (["grade_1"] if above else [])
+                ),
                 contact_phone=_phone(rng) if rng.random() < 0.9 else "",
                 key_sectors=sorted(set(sectors)),
             )

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -22,7 +23,7 @@ MAX_EXPORT_ROWS = 200_000
 class Column:
     """One column of a list: its header and how to get the cell value from a row."""
 
-    header: str
+    header: str | Promise
     value: Callable[[Any], Any]
     width: int = 16
 

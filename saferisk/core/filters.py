@@ -29,13 +29,17 @@ IsoDate = Annotated[
 
 
 class RegionFilter(FilterSchema):
-    q: Annotated[str | None, FilterLookup(["name__icontains", "code__startswith"])] = Field(None, description="名称或代码")
+    q: Annotated[str | None, FilterLookup(["name__icontains", "code__startswith"])] = Field(
+        None, description="名称或代码"
+    )
     level: str | None = Field(None, description="province / city / county / town")
     parent: Annotated[str | None, FilterLookup("parent_id")] = Field(None, description="上级区划代码")
 
 
 class IndustryFilter(FilterSchema):
-    q: Annotated[str | None, FilterLookup(["name__icontains", "code__startswith"])] = Field(None, description="名称或代码")
+    q: Annotated[str | None, FilterLookup(["name__icontains", "code__startswith"])] = Field(
+        None, description="名称或代码"
+    )
     level: str | None = Field(None, description="section / division / group / class")
     parent: Annotated[str | None, FilterLookup("parent_id")] = Field(None, description="上级行业代码")
     in_scope: bool | None = Field(None, description="是否在工业企业风险报告范围内")
@@ -46,7 +50,9 @@ class UserFilter(FilterSchema):
         str | None, FilterLookup(["username__icontains", "full_name__icontains", "organisation__icontains"])
     ] = Field(None, description="用户名、姓名或单位")
     role: str | None = Field(None, description="角色")
-    region: Annotated[str | None, FilterLookup("region__code__startswith")] = Field(None, description="地区代码前缀")
+    region: Annotated[str | None, FilterLookup("region__code__startswith")] = Field(
+        None, description="地区代码前缀"
+    )
     is_active: bool | None = Field(None, description="是否启用")
 
 
@@ -57,6 +63,8 @@ class AuditEventFilter(FilterSchema):
     action: str | None = Field(None, description="操作代码，如 user.logged_in")
     object_type: str | None = Field(None, description="对象类型，如 enterprises.enterprise")
     object_id: str | None = Field(None, description="对象编号")
-    region: Annotated[str | None, FilterLookup("region_code__startswith")] = Field(None, description="地区代码前缀")
+    region: Annotated[str | None, FilterLookup("region_code__startswith")] = Field(
+        None, description="地区代码前缀"
+    )
     since: Annotated[IsoDate, FilterLookup("created_at__date__gte")] = Field(None, description="起始日期")
     until: Annotated[IsoDate, FilterLookup("created_at__date__lte")] = Field(None, description="截止日期")

@@ -24,7 +24,9 @@ class LoginForm(AuthenticationForm):
             until = services.user_login_locked_until(username=username)
             if until is not None:
                 raise ValidationError(
-                    _("This account is locked after repeated failed sign-ins. Try again after %(time)s or ask an administrator to unlock it.")
+                    _(
+                        "This account is locked after repeated failed sign-ins. Try again after %(time)s or ask an administrator to unlock it."
+                    )
                     % {"time": timezone.localtime(until).strftime("%H:%M")},
                     code="locked",
                 )
@@ -43,9 +45,15 @@ class LoginForm(AuthenticationForm):
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label=_("Current password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    new_password2 = forms.CharField(label=_("New password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    old_password = forms.CharField(
+        label=_("Current password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password1 = forms.CharField(
+        label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    new_password2 = forms.CharField(
+        label=_("New password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -57,14 +65,25 @@ class PasswordChangeForm(forms.Form):
 class UserCreateForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     full_name = forms.CharField(label=_("Full name"), max_length=60)
-    role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in Role if r != Role.ADMIN] + [(Role.ADMIN.value, Role.ADMIN.label)])
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(r.value, r.label) for r in Role if r != Role.ADMIN]
+        + [(Role.ADMIN.value, Role.ADMIN.label)],
+    )
     region = forms.ModelChoiceField(
         label=_("Jurisdiction region"),
         queryset=Region.objects.exclude(level="town"),
         required=False,
         help_text=_("Required for regulators: their jurisdiction."),
     )
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all(), required=False)
-    enterprise_uscc = forms.CharField(label=_("Enterprise USCC"), max_length=18, required=False, help_text=_("Required for enterprise users."))
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.all(), required=False
+    )
+    enterprise_uscc = forms.CharField(
+        label=_("Enterprise USCC"),
+        max_length=18,
+        required=False,
+        help_text=_("Required for enterprise users."),
+    )
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     organisation = forms.CharField(label=_("Organisation"), max_length=100, required=False)

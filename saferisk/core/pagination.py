@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
@@ -26,7 +27,9 @@ class Pagination(PaginationBase):
 
     items_attribute = "items"
 
-    def paginate_queryset(self, queryset: QuerySet[Any], pagination: Input, **params: Any) -> dict[str, Any]:
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest | None = None, **params: Any
+    ) -> dict[str, Any]:
         count = self._items_count(queryset)
         start = (pagination.page - 1) * pagination.page_size
         return {

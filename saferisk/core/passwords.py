@@ -20,7 +20,9 @@ class CharacterClassValidator:
         ]
         if sum(classes) < 3:
             raise ValidationError(
-                _("The password must contain at least three of: lower-case letters, upper-case letters, digits, symbols."),
+                _(
+                    "The password must contain at least three of: lower-case letters, upper-case letters, digits, symbols."
+                ),
                 code="password_too_simple",
             )
 

@@ -26,13 +26,19 @@ def _bool(text: str) -> bool:
 
 
 def load_departments(Department: Any) -> int:
-    rows = [Department(code=r["code"], name=r["name"], sort_order=int(r["sort_order"])) for r in read_csv("departments.csv")]
+    rows = [
+        Department(code=r["code"], name=r["name"], sort_order=int(r["sort_order"]))
+        for r in read_csv("departments.csv")
+    ]
     Department.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
 
 def load_key_sectors(KeySector: Any) -> int:
-    rows = [KeySector(code=r["code"], name=r["name"], sort_order=int(r["sort_order"])) for r in read_csv("key_sectors.csv")]
+    rows = [
+        KeySector(code=r["code"], name=r["name"], sort_order=int(r["sort_order"]))
+        for r in read_csv("key_sectors.csv")
+    ]
     KeySector.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
@@ -48,7 +54,9 @@ def load_regions(Region: Any) -> int:
             parent_id=r["parent_code"] or None,
             is_statutory=_bool(r["is_statutory"]),
             town_kind=r["town_kind"],
-            source="NBS 统计用区划代码 2023" if r["level"] == "town" or not _bool(r["is_statutory"]) else "GB/T 2260 (民政部 2025)",
+            source="NBS 统计用区划代码 2023"
+            if r["level"] == "town" or not _bool(r["is_statutory"])
+            else "GB/T 2260 (民政部 2025)",
         )
         for r in rows
     ]

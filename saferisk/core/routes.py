@@ -36,19 +36,19 @@ def _mark(scope: RouteScope) -> Callable[[F], F]:
     return decorate
 
 
-def public_route(fn: F) -> F:
+def public_route[F: Callable[..., Any]](fn: F) -> F:
     return _mark(RouteScope("public"))(fn)
 
 
-def personal_route(fn: F) -> F:
+def personal_route[F: Callable[..., Any]](fn: F) -> F:
     return _mark(RouteScope("personal"))(fn)
 
 
-def reference_route(fn: F) -> F:
+def reference_route[F: Callable[..., Any]](fn: F) -> F:
     return _mark(RouteScope("reference"))(fn)
 
 
-def admin_route(fn: F) -> F:
+def admin_route[F: Callable[..., Any]](fn: F) -> F:
     return _mark(RouteScope("admin"))(fn)
 
 

@@ -59,8 +59,8 @@ def _audit_scope(user: Any, action: Action) -> Q:
     if user.role == Role.REGULATOR and user.jurisdiction_prefix:
         q = Q(region_code__startswith=user.jurisdiction_prefix)
         if user.department_id:
-            from saferisk.enterprises.models import Enterprise
             from saferisk.core.scoping import scoped
+            from saferisk.enterprises.models import Enterprise
 
             q &= Q(enterprise_id__in=scoped(user, Enterprise).values("pk")) | Q(actor_id=user.pk)
         return q

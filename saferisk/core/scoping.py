@@ -111,7 +111,7 @@ def field_scope_q(user: Any, rule: ScopeRule, action: Action) -> Q:
     return NOTHING
 
 
-def scoped(user: Any, source: type[M] | QuerySet[M], action: Action = "view") -> QuerySet[M]:
+def scoped[M: models.Model](user: Any, source: type[M] | QuerySet[M], action: Action = "view") -> QuerySet[M]:
     """`source` (a model or a queryset of it) restricted to what `user` may see or change."""
     qs = source if isinstance(source, QuerySet) else source._default_manager.all()
     q = scope_q(user, qs.model, action)
@@ -120,7 +120,9 @@ def scoped(user: Any, source: type[M] | QuerySet[M], action: Action = "view") ->
     return qs.filter(q) if q else qs
 
 
-def scoped_get(user: Any, source: type[M] | QuerySet[M], action: Action = "view", **lookup: Any) -> M:
+def scoped_get[M: models.Model](
+    user: Any, source: type[M] | QuerySet[M], action: Action = "view", **lookup: Any
+) -> M:
     """One object the user may see (or change); missing and out-of-scope both raise NotFound."""
     try:
         return scoped(user, source, action).get(**lookup)

@@ -133,7 +133,9 @@ def user_create(*, actor: User | None, new: NewUser) -> tuple[User, str]:
     _check_password(password, user)
     user.set_password(password)
     user.save()
-    audit_record(actor=actor, action="user.created", obj=user, changes=diff(None, snapshot(user, USER_AUDIT_FIELDS)))
+    audit_record(
+        actor=actor, action="user.created", obj=user, changes=diff(None, snapshot(user, USER_AUDIT_FIELDS))
+    )
     return user, password
 
 
@@ -197,7 +199,9 @@ def user_login_failed(*, username: str) -> dt.datetime | None:
     too (a guessing attack shows in the log) but lock nothing."""
     user = User.objects.select_for_update().filter(username=username).first()
     if user is None:
-        audit_record(actor=None, action="user.login_failed", actor_label=username[:150], object_repr=username[:200])
+        audit_record(
+            actor=None, action="user.login_failed", actor_label=username[:150], object_repr=username[:200]
+        )
         return None
     User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
     user.refresh_from_db(fields=["failed_login_count", "locked_until"])
@@ -266,7 +270,7 @@ def user_reset_password(*, actor: User, user: User) -> str:
 
 # --- API tokens ----------------------------------------------------------------------------------
 
-TOKEN_PREFIX = "sr_"
+TOKEN_PREFIX = "sr_"  # noqa: S105 (a marker, not a secret)
 
 
 def _hash_key(key: str) -> str:
@@ -282,7 +286,9 @@ def api_token_create(*, actor: User | None, user: User, name: str = "") -> tuple
         raise DomainError("user_inactive", "该用户已停用，不能创建令牌")
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name[:60], key_prefix=key[:8], key_hash=_hash_key(key))
-    audit_record(actor=actor, action="api_token.created", obj=token, object_repr=f"{token.key_prefix}… {user.username}")
+    audit_record(
+        actor=actor, action="api_token.created", obj=token, object_repr=f"{token.key_prefix}… {user.username}"
+    )
     return token, key
 
 
@@ -365,13 +371,17 @@ def region_import_towns(
             problem = ("code", code, f"所属县级区划{code[:6]}不存在")
         if problem is not None:
             result.rejected += 1
-            result.errors.append({"row": lineno, "column": problem[0], "value": problem[1], "reason": problem[2]})
+            result.errors.append(
+                {"row": lineno, "column": problem[0], "value": problem[1], "reason": problem[2]}
+            )
             continue
         seen[code[:9]] = lineno
         parsed.append((lineno, code[:9], name))
     if result.errors or dry_run:
         if not result.errors:
-            existing = dict(Region.objects.filter(code__in=[c for _, c, _ in parsed]).values_list("code", "name"))
+            existing = dict(
+                Region.objects.filter(code__in=[c for _, c, _ in parsed]).values_list("code", "name")
+            )
             for _, code, name in parsed:
                 if code not in existing:
                     result.created += 1

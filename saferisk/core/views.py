@@ -76,7 +76,7 @@ class LoginView(auth_views.LoginView):
 @personal_route
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        services.user_logged_out(user=request.user)  # type: ignore[arg-type]
+        services.user_logged_out(user=request.user)
     logout(request)
     return redirect("core:login")
 
@@ -119,7 +119,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     new_key = None
     if request.method == "POST":
-        _token, new_key = services.api_token_create(actor=user, user=user, name=request.POST.get("name", "").strip())
+        _token, new_key = services.api_token_create(
+            actor=user, user=user, name=request.POST.get("name", "").strip()
+        )
         messages.success(request, _("Token created. Copy it now: it will not be shown again."))
     tokens = ApiToken.objects.filter(user=user).order_by("-created_at")
     return render(request, "core/token_list.html", {"tokens": tokens, "new_key": new_key})
@@ -197,7 +199,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("User %(username)s created. Initial password: %(password)s (must be changed at first sign-in).")
+                    _(
+                        "User %(username)s created. Initial password: %(password)s (must be changed at first sign-in)."
+                    )
                     % {"username": user.username, "password": password},
                 )
                 return redirect("core:user_detail", pk=user.pk)
@@ -208,8 +212,11 @@ def user_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @object_route(User)
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    subject = get_or_404(request.user, User.objects.select_related("region", "department", "enterprise"), pk=pk)
-    events = selectors.audit_event_list(user=request.user).filter(object_type="core.user", object_id=str(pk))[:20]
+    subject = get_or_404(
+        request.user, User.objects.select_related("region", "department", "enterprise"), pk=pk
+    )
+    viewer: User = request.user  # type: ignore[assignment]
+    events = selectors.audit_event_list(user=viewer).filter(object_type="core.user", object_id=str(pk))[:20]
     from saferisk.core.scoping import can
 
     context = {"subject": subject, "events": events, "can_change": can(request.user, "change", subject)}
@@ -226,7 +233,10 @@ def user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "reset-password":
             password = services.user_reset_password(actor=actor, user=subject)
-            messages.success(request, _("New password: %(password)s (must be changed at next sign-in).") % {"password": password})
+            messages.success(
+                request,
+                _("New password: %(password)s (must be changed at next sign-in).") % {"password": password},
+            )
         elif action == "unlock":
             services.user_unlock(actor=actor, user=subject)
             messages.success(request, _("Account unlocked."))
@@ -251,7 +261,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     filters, warning = parse_filters(request, AuditEventFilter)
     qs = filters.filter(selectors.audit_event_list(user=request.user))  # type: ignore[arg-type]
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(filename="审计日志", sheet="审计日志", columns=AUDIT_EVENT_COLUMNS, rows=qs.iterator())
+        return xlsx_response(
+            filename="审计日志", sheet="审计日志", columns=AUDIT_EVENT_COLUMNS, rows=qs.iterator()
+        )
     context = {
         "page": paginate(request, qs),
         "filters": filters,
@@ -265,4 +277,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 @object_route(AuditEvent)
 def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_or_404(request.user, AuditEvent, pk=pk)
-    return render(request, "core/audit_detail.html", {"event": event, "action_label": ACTIONS.get(event.action, event.action)})
+    return render(
+        request,
+        "core/audit_detail.html",
+        {"event": event, "action_label": ACTIONS.get(event.action, event.action)},
+    )

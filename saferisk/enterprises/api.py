@@ -1,6 +1,5 @@
 """API operations of the enterprise directory."""
 
-
 from typing import Any
 
 from django.http import HttpRequest
@@ -19,7 +18,9 @@ from saferisk.enterprises.schemas import EnterpriseListOut, EnterpriseOut
 router = Router(tags=["企业"])
 
 
-@router.get("", response=responses(list[EnterpriseListOut]), operation_id="enterprise_list", summary="企业名录")
+@router.get(
+    "", response=responses(list[EnterpriseListOut]), operation_id="enterprise_list", summary="企业名录"
+)
 @list_route(Enterprise)
 @paginate(Pagination)
 def enterprise_list(request: HttpRequest, filters: Query[EnterpriseFilter]) -> Any:
@@ -27,7 +28,10 @@ def enterprise_list(request: HttpRequest, filters: Query[EnterpriseFilter]) -> A
 
 
 @router.get(
-    "/{enterprise_id}", response=responses(EnterpriseOut, not_found=True), operation_id="enterprise_get", summary="企业详情"
+    "/{enterprise_id}",
+    response=responses(EnterpriseOut, not_found=True),
+    operation_id="enterprise_get",
+    summary="企业详情",
 )
 @object_route(Enterprise)
 def enterprise_get(request: HttpRequest, enterprise_id: int) -> Any:

@@ -18,7 +18,9 @@ class EnterpriseFilter(FilterSchema):
     )
     above_scale: bool | None = Field(None, description="是否规模以上")
     key_supervised: bool | None = Field(None, description="是否重点监管")
-    key_sector: Annotated[str | None, FilterLookup("key_sectors__code")] = Field(None, description="重点行业领域代码")
+    key_sector: Annotated[str | None, FilterLookup("key_sectors__code")] = Field(
+        None, description="重点行业领域代码"
+    )
     status: str | None = Field(None, description="operating / suspended / closed")
 
     def filter_q(self, value: str | None) -> Q:

@@ -25,7 +25,9 @@ class Enterprise(models.Model):
     )
     above_scale = models.BooleanField(_("above scale"), default=False, db_index=True)
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
-    revenue = models.DecimalField(_("revenue (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    revenue = models.DecimalField(
+        _("revenue (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     key_sectors = models.ManyToManyField(
         "core.KeySector", verbose_name=_("key sectors"), blank=True, related_name="enterprises"
     )

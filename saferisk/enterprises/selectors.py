@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from saferisk.core.choices import RegionLevel
 from saferisk.core.models import Industry, KeySector, Region, User
 from saferisk.core.models.reference import PREFIX_LENGTH
-from saferisk.core.choices import RegionLevel
 from saferisk.core.scoping import scoped
 from saferisk.enterprises.models import Enterprise
 
@@ -26,13 +26,12 @@ def enterprise_list(*, user: User) -> QuerySet[Enterprise]:
 def enterprise_overview(*, user: User) -> dict[str, Any]:
     """Headline counts of the enterprises a user may see."""
     qs = scoped(user, Enterprise).order_by()
-    totals = qs.aggregate(
+    return qs.aggregate(
         total=Count("id"),
         above_scale=Count("id", filter=Q(above_scale=True)),
         key_supervised=Count("id", filter=Q(key_supervised=True)),
         with_safety_director=Count("id", filter=~Q(safety_director_name="")),
     )
-    return totals
 
 
 def enterprise_counts_by_subregion(*, user: User) -> list[dict[str, Any]]:
@@ -51,13 +50,20 @@ def enterprise_counts_by_subregion(*, user: User) -> list[dict[str, Any]]:
         .values("child")
         .annotate(n=Count("id"), above=Count("id", filter=Q(above_scale=True)))
     )
-    counts = {r["child"]: r for r in rows}
+    counts: dict[str, dict[str, Any]] = {r["child"]: dict(r) for r in rows}
     parent_prefix = user.jurisdiction_prefix or ""
     children = Region.objects.filter(level=child_level, code__startswith=parent_prefix).order_by("code")
     out = []
     for region in children:
         row = counts.get(region.prefix, {})
-        out.append({"code": region.code, "name": region.name, "total": row.get("n", 0), "above_scale": row.get("above", 0)})
+        out.append(
+            {
+                "code": region.code,
+                "name": region.name,
+                "total": row.get("n", 0),
+                "above_scale": row.get("above", 0),
+            }
+        )
     return out
 
 
@@ -74,7 +80,10 @@ def enterprise_counts_by_division(*, user: User, limit: int = 10) -> list[dict[s
         .order_by("-n")[:limit]
     )
     names = dict(Industry.objects.filter(code__in=[r["division"] for r in rows]).values_list("code", "name"))
-    return [{"code": r["division"], "name": names.get(r["division"], r["division"]), "total": r["n"]} for r in rows]
+    return [
+        {"code": r["division"], "name": names.get(r["division"], r["division"]), "total": r["n"]}
+        for r in rows
+    ]
 
 
 def enterprise_counts_by_key_sector(*, user: User) -> list[dict[str, Any]]:
@@ -97,4 +106,4 @@ def enterprise_map_points(*, user: User, limit: int = 3000) -> list[list[Any]]:
         .order_by("id")
         .values_list("latitude", "longitude", "name", "above_scale")[:limit]
     )
-    return [[float(lat), float(lng), name, above] for lat, lng, name, above in qs]
+    return [[float(lat or 0), float(lng or 0), name, above] for lat, lng, name, above in qs]

@@ -107,6 +107,8 @@ def enterprise_bulk_create(*, actor: User | None, rows: Iterable[NewEnterprise])
         for e, row in zip(created, rows, strict=True):
             after = snapshot(e, ENTERPRISE_AUDIT_FIELDS)
             after["key_sectors"] = sorted(row.key_sectors)
-            events.append(build_event(actor=actor, action="enterprise.created", obj=e, changes=diff(None, after)))
+            events.append(
+                build_event(actor=actor, action="enterprise.created", obj=e, changes=diff(None, after))
+            )
         audit_record_many(events)
     return created

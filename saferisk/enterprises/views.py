@@ -6,11 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from saferisk.core.models import KeySector, Region
+from saferisk.core import selectors as core_selectors
+from saferisk.core.excel import xlsx_response
+from saferisk.core.models import KeySector, Region, User
 from saferisk.core.routes import list_route, object_route, personal_route
 from saferisk.core.views import get_or_404, paginate, parse_filters
-from saferisk.core.excel import xlsx_response
-from saferisk.core import selectors as core_selectors
 from saferisk.enterprises import selectors
 from saferisk.enterprises.columns import ENTERPRISE_COLUMNS
 from saferisk.enterprises.filters import EnterpriseFilter
@@ -23,7 +23,9 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     filters, warning = parse_filters(request, EnterpriseFilter)
     qs = filters.filter(selectors.enterprise_list(user=request.user)).distinct()  # type: ignore[arg-type]
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(filename="企业名录", sheet="企业名录", columns=ENTERPRISE_COLUMNS, rows=qs.iterator())
+        return xlsx_response(
+            filename="企业名录", sheet="企业名录", columns=ENTERPRISE_COLUMNS, rows=qs.iterator()
+        )
     user = request.user
     prefix = getattr(user, "jurisdiction_prefix", None) or ""
     regions = Region.objects.filter(code__startswith=prefix).exclude(level="town").exclude(level="province")
@@ -43,12 +45,13 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = get_or_404(
         request.user,
-        Enterprise.objects.select_related("region", "region__parent", "region__parent__parent", "industry").prefetch_related(
-            "key_sectors"
-        ),
+        Enterprise.objects.select_related(
+            "region", "region__parent", "region__parent__parent", "industry"
+        ).prefetch_related("key_sectors"),
         pk=pk,
     )
-    events = core_selectors.audit_event_list(user=request.user).filter(enterprise_id=enterprise.pk)[:20]
+    viewer: User = request.user  # type: ignore[assignment]
+    events = core_selectors.audit_event_list(user=viewer).filter(enterprise_id=enterprise.pk)[:20]
     return render(request, "enterprises/enterprise_detail.html", {"enterprise": enterprise, "events": events})
 
 

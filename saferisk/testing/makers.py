@@ -15,11 +15,15 @@ PASSWORD = "Test#Pass2026"
 _seq = itertools.count(1)
 
 
-def make_enterprise(*, region: str, industry: str = "2614", name: str | None = None, **fields: Any) -> Enterprise:
+def make_enterprise(
+    *, region: str, industry: str = "2614", name: str | None = None, **fields: Any
+) -> Enterprise:
     """One enterprise in `region` (a town or county code) with a valid, unique USCC."""
     n = next(_seq)
     code = uscc.make(region[:6], f"{n:09d}")
-    row = NewEnterprise(uscc=code, name=name or f"测试企业{n}有限公司", region_id=region, industry_id=industry, **fields)
+    row = NewEnterprise(
+        uscc=code, name=name or f"测试企业{n}有限公司", region_id=region, industry_id=industry, **fields
+    )
     return enterprise_bulk_create(actor=None, rows=[row])[0]
 
 

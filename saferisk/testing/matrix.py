@@ -68,7 +68,14 @@ def collect_routes(urlconf: str | None = None) -> list[Route]:
             for op in path_view.operations:
                 for method in op.methods:
                     routes.append(
-                        Route(f"API {method} /{path}", path, (method,), route_scope_of(op.view_func), True, kwargs)
+                        Route(
+                            f"API {method} /{path}",
+                            path,
+                            (method,),
+                            route_scope_of(op.view_func),
+                            True,
+                            kwargs,
+                        )
                     )
             continue
         scope = INFRASTRUCTURE.get(name) or route_scope_of(callback)
@@ -146,7 +153,9 @@ def probe_routes(
     for route in routes:
         scope = route.scope
         if scope is None:
-            result.problems.append(f"{route.name} ({route.path}): no scope declaration (use a core.routes decorator)")
+            result.problems.append(
+                f"{route.name} ({route.path}): no scope declaration (use a core.routes decorator)"
+            )
             continue
         result.probed += 1
         method = route.methods[0]
@@ -167,10 +176,16 @@ def probe_routes(
                     if r.status_code == 405 and not route.is_api:
                         r = _request(client(who), "POST", path)
                         result.requests += 1
-                    check(r.status_code in (403, 404), f"{route.name}: {who} got {r.status_code} on another jurisdiction's object")
+                    check(
+                        r.status_code in (403, 404),
+                        f"{route.name}: {who} got {r.status_code} on another jurisdiction's object",
+                    )
                 r = _request(client(subject.insider), method, path)
                 result.requests += 1
-                check(r.status_code in (200, 302, 405), f"{route.name}: insider {subject.insider} got {r.status_code}")
+                check(
+                    r.status_code in (200, 302, 405),
+                    f"{route.name}: insider {subject.insider} got {r.status_code}",
+                )
             else:
                 marker = str(obj.pk) if route.is_api else subject.page_marker(obj)
                 for who in subject.outsiders:
@@ -182,7 +197,10 @@ def probe_routes(
                 r = _request(client(subject.insider), method, path)
                 result.requests += 1
                 seen = marker in _api_ids(r) if route.is_api else marker in r.content.decode()
-                check(r.status_code == 200 and seen, f"{route.name}: insider {subject.insider} does not see its row")
+                check(
+                    r.status_code == 200 and seen,
+                    f"{route.name}: insider {subject.insider} does not see its row",
+                )
             continue
         path = _fill(route, None, samples)
         if path is None:
@@ -195,7 +213,10 @@ def probe_routes(
             anon = _request(client(None), method, path)
             result.requests += 1
         if scope.kind == "public":
-            check(anon.status_code < 500 and anon.status_code not in (401, 403), f"{route.name}: public route gave {anon.status_code}")
+            check(
+                anon.status_code < 500 and anon.status_code not in (401, 403),
+                f"{route.name}: public route gave {anon.status_code}",
+            )
             continue
         check(anon.status_code in (302, 401), f"{route.name}: anonymous got {anon.status_code}")
         if scope.kind == "admin":

@@ -7,172 +7,305 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('full_name', models.CharField(blank=True, max_length=60, verbose_name='full name')),
-                ('role', models.CharField(choices=[('enterprise_filler', 'Enterprise filler'), ('enterprise_principal', 'Enterprise principal'), ('regulator', 'Regulator'), ('expert', 'Expert'), ('admin', 'System administrator')], db_index=True, max_length=24, verbose_name='role')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('organisation', models.CharField(blank=True, max_length=100, verbose_name='organisation')),
-                ('must_change_password', models.BooleanField(default=True, verbose_name='must change password')),
-                ('failed_login_count', models.PositiveSmallIntegerField(default=0, verbose_name='failed logins')),
-                ('locked_until', models.DateTimeField(blank=True, null=True, verbose_name='locked until')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("full_name", models.CharField(blank=True, max_length=60, verbose_name="full name")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("enterprise_filler", "Enterprise filler"),
+                            ("enterprise_principal", "Enterprise principal"),
+                            ("regulator", "Regulator"),
+                            ("expert", "Expert"),
+                            ("admin", "System administrator"),
+                        ],
+                        db_index=True,
+                        max_length=24,
+                        verbose_name="role",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("organisation", models.CharField(blank=True, max_length=100, verbose_name="organisation")),
+                (
+                    "must_change_password",
+                    models.BooleanField(default=True, verbose_name="must change password"),
+                ),
+                (
+                    "failed_login_count",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="failed logins"),
+                ),
+                ("locked_until", models.DateTimeField(blank=True, null=True, verbose_name="locked until")),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'ordering': ['username'],
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "ordering": ["username"],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='AccidentType',
+            name="AccidentType",
             fields=[
-                ('code', models.PositiveSmallIntegerField(primary_key=True, serialize=False, verbose_name='code')),
-                ('name', models.CharField(max_length=40, unique=True, verbose_name='name')),
-                ('alias', models.CharField(blank=True, max_length=40, verbose_name='alias')),
+                (
+                    "code",
+                    models.PositiveSmallIntegerField(primary_key=True, serialize=False, verbose_name="code"),
+                ),
+                ("name", models.CharField(max_length=40, unique=True, verbose_name="name")),
+                ("alias", models.CharField(blank=True, max_length=40, verbose_name="alias")),
             ],
             options={
-                'verbose_name': 'accident type',
-                'verbose_name_plural': 'accident types',
-                'ordering': ['code'],
+                "verbose_name": "accident type",
+                "verbose_name_plural": "accident types",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=60, verbose_name='name')),
-                ('key_prefix', models.CharField(max_length=8, verbose_name='key prefix')),
-                ('key_hash', models.CharField(max_length=64, unique=True, verbose_name='key hash')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=60, verbose_name="name")),
+                ("key_prefix", models.CharField(max_length=8, verbose_name="key prefix")),
+                ("key_hash", models.CharField(max_length=64, unique=True, verbose_name="key hash")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at"),
+                ),
+                ("last_used_at", models.DateTimeField(blank=True, null=True, verbose_name="last used at")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked at")),
             ],
             options={
-                'verbose_name': 'API token',
-                'verbose_name_plural': 'API tokens',
-                'ordering': ['-created_at'],
+                "verbose_name": "API token",
+                "verbose_name_plural": "API tokens",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='time')),
-                ('actor_label', models.CharField(blank=True, max_length=150, verbose_name='actor')),
-                ('action', models.CharField(db_index=True, max_length=60, verbose_name='action')),
-                ('object_type', models.CharField(blank=True, max_length=60, verbose_name='object type')),
-                ('object_id', models.CharField(blank=True, db_index=True, max_length=40, verbose_name='object id')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='object')),
-                ('region_code', models.CharField(blank=True, db_index=True, max_length=12, verbose_name='region code')),
-                ('enterprise_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='enterprise id')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='changes')),
-                ('request_id', models.CharField(blank=True, max_length=36, verbose_name='request id')),
-                ('client_address', models.CharField(blank=True, max_length=45, verbose_name='client address')),
-                ('prev_hash', models.CharField(max_length=64, verbose_name='previous hash')),
-                ('hash', models.CharField(max_length=64, unique=True, verbose_name='hash')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="time"
+                    ),
+                ),
+                ("actor_label", models.CharField(blank=True, max_length=150, verbose_name="actor")),
+                ("action", models.CharField(db_index=True, max_length=60, verbose_name="action")),
+                ("object_type", models.CharField(blank=True, max_length=60, verbose_name="object type")),
+                (
+                    "object_id",
+                    models.CharField(blank=True, db_index=True, max_length=40, verbose_name="object id"),
+                ),
+                ("object_repr", models.CharField(blank=True, max_length=200, verbose_name="object")),
+                (
+                    "region_code",
+                    models.CharField(blank=True, db_index=True, max_length=12, verbose_name="region code"),
+                ),
+                (
+                    "enterprise_id",
+                    models.BigIntegerField(
+                        blank=True, db_index=True, null=True, verbose_name="enterprise id"
+                    ),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="changes")),
+                ("request_id", models.CharField(blank=True, max_length=36, verbose_name="request id")),
+                (
+                    "client_address",
+                    models.CharField(blank=True, max_length=45, verbose_name="client address"),
+                ),
+                ("prev_hash", models.CharField(max_length=64, verbose_name="previous hash")),
+                ("hash", models.CharField(max_length=64, unique=True, verbose_name="hash")),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['-id'],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('code', models.SlugField(max_length=40, primary_key=True, serialize=False, verbose_name='code')),
-                ('name', models.CharField(max_length=60, unique=True, verbose_name='name')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='sort order')),
+                (
+                    "code",
+                    models.SlugField(max_length=40, primary_key=True, serialize=False, verbose_name="code"),
+                ),
+                ("name", models.CharField(max_length=60, unique=True, verbose_name="name")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="sort order")),
             ],
             options={
-                'verbose_name': 'department',
-                'verbose_name_plural': 'departments',
-                'ordering': ['sort_order', 'code'],
+                "verbose_name": "department",
+                "verbose_name_plural": "departments",
+                "ordering": ["sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='HazardFactor',
+            name="HazardFactor",
             fields=[
-                ('code', models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('level', models.PositiveSmallIntegerField(verbose_name='level')),
-                ('edition', models.CharField(max_length=4, verbose_name='edition')),
-                ('confidence', models.CharField(max_length=1, verbose_name='confidence')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
+                (
+                    "code",
+                    models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name="code"),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("level", models.PositiveSmallIntegerField(verbose_name="level")),
+                ("edition", models.CharField(max_length=4, verbose_name="edition")),
+                ("confidence", models.CharField(max_length=1, verbose_name="confidence")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'hazard factor',
-                'verbose_name_plural': 'hazard factors',
-                'ordering': ['code'],
+                "verbose_name": "hazard factor",
+                "verbose_name_plural": "hazard factors",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Industry',
+            name="Industry",
             fields=[
-                ('code', models.CharField(max_length=5, primary_key=True, serialize=False, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('level', models.CharField(choices=[('section', 'Section'), ('division', 'Division'), ('group', 'Group'), ('class', 'Class')], db_index=True, max_length=10, verbose_name='level')),
-                ('section', models.CharField(db_index=True, max_length=1, verbose_name='section')),
-                ('in_scope', models.BooleanField(default=False, verbose_name='in scope')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
+                (
+                    "code",
+                    models.CharField(max_length=5, primary_key=True, serialize=False, verbose_name="code"),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("section", "Section"),
+                            ("division", "Division"),
+                            ("group", "Group"),
+                            ("class", "Class"),
+                        ],
+                        db_index=True,
+                        max_length=10,
+                        verbose_name="level",
+                    ),
+                ),
+                ("section", models.CharField(db_index=True, max_length=1, verbose_name="section")),
+                ("in_scope", models.BooleanField(default=False, verbose_name="in scope")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'industry',
-                'verbose_name_plural': 'industries',
-                'ordering': ['code'],
+                "verbose_name": "industry",
+                "verbose_name_plural": "industries",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='KeySector',
+            name="KeySector",
             fields=[
-                ('code', models.SlugField(max_length=40, primary_key=True, serialize=False, verbose_name='code')),
-                ('name', models.CharField(max_length=40, unique=True, verbose_name='name')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='sort order')),
+                (
+                    "code",
+                    models.SlugField(max_length=40, primary_key=True, serialize=False, verbose_name="code"),
+                ),
+                ("name", models.CharField(max_length=40, unique=True, verbose_name="name")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="sort order")),
             ],
             options={
-                'verbose_name': 'key sector',
-                'verbose_name_plural': 'key sectors',
-                'ordering': ['sort_order', 'code'],
+                "verbose_name": "key sector",
+                "verbose_name_plural": "key sectors",
+                "ordering": ["sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('code', models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name='code')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('level', models.CharField(choices=[('province', 'Province'), ('city', 'City'), ('county', 'County'), ('town', 'Town')], db_index=True, max_length=10, verbose_name='level')),
-                ('is_statutory', models.BooleanField(default=True, verbose_name='statutory')),
-                ('town_kind', models.CharField(blank=True, max_length=20, verbose_name='town kind')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid to')),
-                ('source', models.CharField(blank=True, max_length=120, verbose_name='source')),
+                (
+                    "code",
+                    models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name="code"),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "Province"),
+                            ("city", "City"),
+                            ("county", "County"),
+                            ("town", "Town"),
+                        ],
+                        db_index=True,
+                        max_length=10,
+                        verbose_name="level",
+                    ),
+                ),
+                ("is_statutory", models.BooleanField(default=True, verbose_name="statutory")),
+                ("town_kind", models.CharField(blank=True, max_length=20, verbose_name="town kind")),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="valid from")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="valid to")),
+                ("source", models.CharField(blank=True, max_length=120, verbose_name="source")),
             ],
             options={
-                'verbose_name': 'region',
-                'verbose_name_plural': 'regions',
-                'ordering': ['code'],
+                "verbose_name": "region",
+                "verbose_name_plural": "regions",
+                "ordering": ["code"],
             },
         ),
     ]

@@ -44,7 +44,12 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=60)
     level = models.CharField(_("level"), max_length=10, choices=RegionLevel.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     is_statutory = models.BooleanField(_("statutory"), default=True)
     town_kind = models.CharField(_("town kind"), max_length=20, blank=True)
@@ -73,7 +78,12 @@ class Industry(models.Model):
     name = models.CharField(_("name"), max_length=120)
     level = models.CharField(_("level"), max_length=10, choices=IndustryLevel.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     section = models.CharField(_("section"), max_length=1, db_index=True)
     in_scope = models.BooleanField(_("in scope"), default=False)
@@ -123,7 +133,12 @@ class HazardFactor(models.Model):
     code = models.CharField(_("code"), primary_key=True, max_length=12)
     name = models.CharField(_("name"), max_length=120)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     level = models.PositiveSmallIntegerField(_("level"))
     edition = models.CharField(_("edition"), max_length=4)

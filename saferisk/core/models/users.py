@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -21,7 +23,12 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=60, blank=True)
     role = models.CharField(_("role"), max_length=24, choices=Role.choices, db_index=True)
     region = models.ForeignKey(
-        "core.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "core.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     department = models.ForeignKey(
         "core.Department",
@@ -83,14 +90,16 @@ class User(AbstractUser):
             return self.enterprise.region_id, self.enterprise_id
         return self.region_id or "", None
 
-    def is_locked(self, now: timezone.datetime | None = None) -> bool:
+    def is_locked(self, now: dt.datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or timezone.now())
 
 
 class ApiToken(models.Model):
     """A bearer token for the API. Only a SHA-256 of the key is stored; the key is shown once."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=60, blank=True)
     key_prefix = models.CharField(_("key prefix"), max_length=8)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)

@@ -17,14 +17,17 @@ def test_login_page_is_chinese(client: Client) -> None:
     page = client.get("/accounts/login/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "账户登录" in text and "用户名" in text and "密码" in text
+    assert "账户登录" in text
+    assert "用户名" in text
+    assert "密码" in text
     assert client.get("/").status_code == 302
 
 
 def test_successful_login_is_audited(world: Any, password: str) -> None:
     client = Client(REMOTE_ADDR="10.1.2.3")
     response = client.post("/accounts/login/", {"username": "county_regulator", "password": password})
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     event = AuditEvent.objects.filter(action="user.logged_in").get()
     assert event.actor_id == world.county_regulator.pk
     assert event.client_address == "10.1.2.3"
@@ -41,7 +44,8 @@ def test_repeated_failures_lock_the_account(world: Any, password: str) -> None:
     assert "账户已锁定" in page.content.decode()
     # Even the right password is refused while locked.
     page = client.post("/accounts/login/", {"username": "county_regulator", "password": password})
-    assert page.status_code == 200 and "已被锁定" in page.content.decode()
+    assert page.status_code == 200
+    assert "已被锁定" in page.content.decode()
     user = User.objects.get(username="county_regulator")
     assert user.locked_until is not None
     assert AuditEvent.objects.filter(action="user.login_failed", object_id=str(user.pk)).count() == 3
@@ -49,13 +53,17 @@ def test_repeated_failures_lock_the_account(world: Any, password: str) -> None:
     # An admin unlocks; then the right password works.
     admin = world.client(world.admin)
     assert admin.post(f"/users/{user.pk}/unlock/").status_code == 302
-    assert client.post("/accounts/login/", {"username": "county_regulator", "password": password}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"username": "county_regulator", "password": password}).status_code
+        == 302
+    )
 
 
 def test_unknown_username_is_audited_without_locking(db: Any) -> None:
     Client().post("/accounts/login/", {"username": "nobody", "password": "x"})
     event = AuditEvent.objects.get(action="user.login_failed")
-    assert event.actor_label == "nobody" and event.object_id == ""
+    assert event.actor_label == "nobody"
+    assert event.object_id == ""
 
 
 def test_first_login_forces_password_change(db: Any, password: str) -> None:
@@ -63,16 +71,19 @@ def test_first_login_forces_password_change(db: Any, password: str) -> None:
     client = Client()
     client.post("/accounts/login/", {"username": "newcomer", "password": password})
     response = client.get("/")
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/password/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/password/")
     page = client.get("/accounts/password/?first=1")
     assert "请先设置您自己的密码" in page.content.decode()
     weak = client.post(
-        "/accounts/password/", {"old_password": password, "new_password1": "abcdefgh", "new_password2": "abcdefgh"}
+        "/accounts/password/",
+        {"old_password": password, "new_password1": "abcdefgh", "new_password2": "abcdefgh"},
     )
     assert weak.status_code == 422
     assert User.objects.get(username="newcomer").must_change_password is True
     ok = client.post(
-        "/accounts/password/", {"old_password": password, "new_password1": "Nw#Pass2027", "new_password2": "Nw#Pass2027"}
+        "/accounts/password/",
+        {"old_password": password, "new_password1": "Nw#Pass2027", "new_password2": "Nw#Pass2027"},
     )
     assert ok.status_code == 302
     assert client.get("/").status_code == 200
@@ -84,9 +95,11 @@ def test_wrong_old_password_changes_nothing(world: Any) -> None:
     client = world.client(world.expert)
     before = User.objects.get(pk=world.expert.pk).password
     page = client.post(
-        "/accounts/password/", {"old_password": "nope", "new_password1": "Nw#Pass2027", "new_password2": "Nw#Pass2027"}
+        "/accounts/password/",
+        {"old_password": "nope", "new_password1": "Nw#Pass2027", "new_password2": "Nw#Pass2027"},
     )
-    assert page.status_code == 422 and "原密码不正确" in page.content.decode()
+    assert page.status_code == 422
+    assert "原密码不正确" in page.content.decode()
     assert User.objects.get(pk=world.expert.pk).password == before
     assert not AuditEvent.objects.filter(action="user.password_changed").exists()
 
@@ -110,7 +123,9 @@ def test_regulator_resets_enterprise_password_in_jurisdiction_only(world: Any) -
     assert User.objects.get(pk=target.pk).must_change_password is True
     assert AuditEvent.objects.filter(action="user.password_reset", object_id=str(target.pk)).count() == 1
     # A regulator may not reset another regulator's password, even in the same jurisdiction.
-    peer = world.client(world.county_regulator).post(f"/users/{world.dept_regulator.pk}/reset-password/", follow=True)
+    peer = world.client(world.county_regulator).post(
+        f"/users/{world.dept_regulator.pk}/reset-password/", follow=True
+    )
     assert "没有执行此操作的权限" in peer.content.decode()
 
 
@@ -118,21 +133,33 @@ def test_admin_creates_user_with_generated_password(world: Any) -> None:
     client = world.client(world.admin)
     response = client.post(
         "/users/new/",
-        {"username": "zhang", "full_name": "张三", "role": "regulator", "region": "320100", "department": "", "enterprise_uscc": "", "phone": "", "organisation": "南京市应急管理局"},
+        {
+            "username": "zhang",
+            "full_name": "张三",
+            "role": "regulator",
+            "region": "320100",
+            "department": "",
+            "enterprise_uscc": "",
+            "phone": "",
+            "organisation": "南京市应急管理局",
+        },
         follow=True,
     )
     assert "初始密码" in response.content.decode()
     user = User.objects.get(username="zhang")
-    assert user.region_id == "320100" and user.must_change_password
+    assert user.region_id == "320100"
+    assert user.must_change_password
     missing_region = client.post("/users/new/", {"username": "li", "full_name": "李四", "role": "regulator"})
-    assert missing_region.status_code == 422 and "必须指定管辖地区" in missing_region.content.decode()
+    assert missing_region.status_code == 422
+    assert "必须指定管辖地区" in missing_region.content.decode()
     assert not User.objects.filter(username="li").exists()
 
 
 def test_token_page_creates_and_revokes(world: Any) -> None:
     client = world.client(world.county_regulator)
     page = client.post("/accounts/tokens/", {"name": "报表系统"})
-    assert page.status_code == 200 and "sr_" in page.content.decode()
+    assert page.status_code == 200
+    assert "sr_" in page.content.decode()
     token = ApiToken.objects.get(user=world.county_regulator)
     assert client.post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 302
     token.refresh_from_db()

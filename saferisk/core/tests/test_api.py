@@ -32,7 +32,8 @@ def test_cli_token_authenticates(world: Any) -> None:
     assert key.startswith("sr_")
     me = Client(headers={"Authorization": f"Bearer {key}"}).get("/api/v1/me").json()
     assert me["username"] == "county_regulator"
-    assert me["level"] == "county" and me["jurisdiction_prefix"] == "320115"
+    assert me["level"] == "county"
+    assert me["jurisdiction_prefix"] == "320115"
     assert Client(headers={"Authorization": "Bearer sr_wrong"}).get("/api/v1/me").status_code == 401
 
 
@@ -48,7 +49,10 @@ def test_revoked_token_is_refused(world: Any) -> None:
 
 def test_enterprise_list_is_scoped_and_paginated(world: Any) -> None:
     body = bearer(world.county_regulator).get("/api/v1/enterprises", {"page_size": 1}).json()
-    assert body["count"] == 2 and body["pages"] == 2 and body["page"] == 1 and len(body["items"]) == 1
+    assert body["count"] == 2
+    assert body["pages"] == 2
+    assert body["page"] == 1
+    assert len(body["items"]) == 1
     dept = bearer(world.dept_regulator).get("/api/v1/enterprises").json()
     assert [i["name"] for i in dept["items"]] == ["江宁热电有限公司"]
     own = bearer(world.enterprise_filler).get("/api/v1/enterprises").json()
@@ -62,7 +66,8 @@ def test_out_of_scope_object_is_not_found(world: Any) -> None:
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
     ok = bearer(world.county_regulator).get(f"/api/v1/enterprises/{world.ent_a.pk}").json()
-    assert ok["uscc"] == world.ent_a.uscc and ok["region_id"] == "320115001"
+    assert ok["uscc"] == world.ent_a.uscc
+    assert ok["region_id"] == "320115001"
 
 
 def test_bad_input_is_422_with_code(world: Any) -> None:
@@ -73,7 +78,7 @@ def test_bad_input_is_422_with_code(world: Any) -> None:
 
 def test_reference_data_endpoints(world: Any) -> None:
     client = bearer(world.enterprise_filler)
-    cities = client.get("/api/v1/regions", {"level": "city", "page_size": 50}).json()
+    cities = client.get("/api/v1/regions?level=city&page_size=50").json()
     assert cities["count"] == 13
     assert client.get("/api/v1/regions/320115").json()["name"] == "江宁区"
     assert client.get("/api/v1/industries/2614").json()["name"] == "有机化学原料制造"

@@ -18,6 +18,20 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 
 
 @pytest.fixture
+def _keep_test_connection() -> Any:
+    """Like Django's test client: calling the WSGI app directly would otherwise close the test
+    transaction's connection after every request (request_finished → close_old_connections)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def auth_headers(world: Any) -> dict[str, str]:
     _, key = api_token_create(actor=None, user=world.county_regulator)
     return {"Authorization": f"Bearer {key}"}
@@ -26,5 +40,6 @@ def auth_headers(world: Any) -> dict[str, str]:
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@pytest.mark.usefixtures("_keep_test_connection")
 def test_api_has_no_server_errors(case: Any, auth_headers: dict[str, str]) -> None:
     case.call_and_validate(headers=auth_headers)

@@ -27,7 +27,9 @@ ARGS = [
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.xdist_group("browser"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and os.environ.get("CI") != "true", reason="chromium not installed"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and os.environ.get("CI") != "true", reason="chromium not installed"
+    ),
 ]
 
 
@@ -43,13 +45,21 @@ def browser() -> Any:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
 def test_regulator_signs_in_and_sees_home(live_server: Any, browser: Any, viewport: dict[str, int]) -> None:
     from saferisk.conftest import TOWN_A
     from saferisk.testing.makers import make_enterprise, make_user
 
     for i in range(3):
-        make_enterprise(region=TOWN_A, name=f"浏览器测试企业{i}有限公司", above_scale=i == 0, latitude=31.9, longitude=118.8)
+        make_enterprise(
+            region=TOWN_A,
+            name=f"浏览器测试企业{i}有限公司",
+            above_scale=i == 0,
+            latitude=31.9,
+            longitude=118.8,
+        )
     make_enterprise(region="320506001", name="外地企业有限公司")
     make_user("county_regulator", "regulator", region="320115")
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -30,11 +30,14 @@ def test_build_demo_makes_personas_and_valid_enterprises() -> None:
     assert Enterprise.objects.filter(key_sectors__code="chemical").exists()
     filler = User.objects.get(username="enterprise_filler")
     assert filler.check_password(DEMO_PASSWORD)
-    assert filler.enterprise is not None and filler.enterprise.region_id.startswith("320115")
-    assert User.objects.get(username="town_regulator").region.level == "town"
+    assert filler.enterprise is not None
+    assert filler.enterprise.region_id.startswith("320115")
+    town_regulator = User.objects.get(username="town_regulator")
+    assert town_regulator.level == "town"
     assert User.objects.get(username="dept_regulator").department_id == "development_reform"
     check = audit_verify()
-    assert check.ok and check.checked == 200 + len(PERSONAS)
+    assert check.ok
+    assert check.checked == 200 + len(PERSONAS)
 
 
 def test_home_pages_show_real_numbers() -> None:

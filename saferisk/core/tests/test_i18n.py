@@ -38,7 +38,9 @@ def test_every_msgid_is_translated() -> None:
 def test_compiled_catalogue_is_current(tmp_path: Path) -> None:
     out = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "-o", str(out), str(LOCALE / "django.po")], check=True)
-    assert out.read_bytes() == (LOCALE / "django.mo").read_bytes(), "run `make compilemessages` and commit the .mo"
+    assert out.read_bytes() == (LOCALE / "django.mo").read_bytes(), (
+        "run `make compilemessages` and commit the .mo"
+    )
 
 
 COMMON = ["/", "/audit/", "/accounts/password/", "/accounts/tokens/", "/no-such-page/"]

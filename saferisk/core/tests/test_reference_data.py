@@ -15,7 +15,9 @@ def test_regions_of_jiangsu() -> None:
     assert Region.objects.filter(level="county").count() == 104
     assert Region.objects.filter(level="town").count() == 1487
     jiangning = Region.objects.get(code="320115")
-    assert jiangning.name == "江宁区" and jiangning.parent_id == "320100" and jiangning.prefix == "320115"
+    assert jiangning.name == "江宁区"
+    assert jiangning.parent_id == "320100"
+    assert jiangning.prefix == "320115"
     assert Region.objects.get(code="320000").prefix == "32"
     assert Region.objects.get(code="320576").name == "苏州工业园区"
 
@@ -32,7 +34,11 @@ def test_industries_tree_and_scope() -> None:
 
 
 def test_standards_tables() -> None:
-    assert list(AccidentType.objects.values_list("name", flat=True)[:3]) == ["物体打击", "车辆伤害", "机械伤害"]
+    assert list(AccidentType.objects.values_list("name", flat=True)[:3]) == [
+        "物体打击",
+        "车辆伤害",
+        "机械伤害",
+    ]
     assert AccidentType.objects.count() == 20
     assert HazardFactor.objects.count() == 130
     assert Department.objects.count() == 5

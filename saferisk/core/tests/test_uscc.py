@@ -21,4 +21,5 @@ def test_normalise_full_width_and_spaces() -> None:
 
 def test_make_builds_valid_codes() -> None:
     code = uscc.make("320115", "000000001")
-    assert len(code) == 18 and uscc.is_valid(code)
+    assert len(code) == 18
+    assert uscc.is_valid(code)

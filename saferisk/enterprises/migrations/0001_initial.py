@@ -6,45 +6,141 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Enterprise',
+            name="Enterprise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uscc', models.CharField(max_length=18, unique=True, verbose_name='USCC')),
-                ('name', models.CharField(db_index=True, max_length=200, verbose_name='name')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('above_scale', models.BooleanField(db_index=True, default=False, verbose_name='above scale')),
-                ('employees', models.PositiveIntegerField(blank=True, null=True, verbose_name='employees')),
-                ('revenue', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='revenue (10k yuan)')),
-                ('key_supervised', models.BooleanField(db_index=True, default=False, verbose_name='key supervised')),
-                ('legal_representative', models.CharField(blank=True, max_length=60, verbose_name='legal representative')),
-                ('principal_name', models.CharField(blank=True, max_length=60, verbose_name='principal')),
-                ('principal_phone', models.CharField(blank=True, max_length=20, verbose_name='principal phone')),
-                ('safety_director_name', models.CharField(blank=True, max_length=60, verbose_name='safety director')),
-                ('safety_director_phone', models.CharField(blank=True, max_length=20, verbose_name='safety director phone')),
-                ('standardisation_grade', models.CharField(choices=[('none', 'Not graded'), ('grade_1', 'Grade 1'), ('grade_2', 'Grade 2'), ('grade_3', 'Grade 3')], default='none', max_length=10, verbose_name='standardisation grade')),
-                ('status', models.CharField(choices=[('operating', 'Operating'), ('suspended', 'Suspended'), ('closed', 'Closed')], default='operating', max_length=10, verbose_name='status')),
-                ('contact_phone', models.CharField(blank=True, max_length=20, verbose_name='contact phone')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='updated at')),
-                ('industry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enterprises', to='core.industry', verbose_name='industry')),
-                ('key_sectors', models.ManyToManyField(blank=True, related_name='enterprises', to='core.keysector', verbose_name='key sectors')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enterprises', to='core.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uscc", models.CharField(max_length=18, unique=True, verbose_name="USCC")),
+                ("name", models.CharField(db_index=True, max_length=200, verbose_name="name")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="longitude"
+                    ),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="latitude"
+                    ),
+                ),
+                (
+                    "above_scale",
+                    models.BooleanField(db_index=True, default=False, verbose_name="above scale"),
+                ),
+                ("employees", models.PositiveIntegerField(blank=True, null=True, verbose_name="employees")),
+                (
+                    "revenue",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="revenue (10k yuan)",
+                    ),
+                ),
+                (
+                    "key_supervised",
+                    models.BooleanField(db_index=True, default=False, verbose_name="key supervised"),
+                ),
+                (
+                    "legal_representative",
+                    models.CharField(blank=True, max_length=60, verbose_name="legal representative"),
+                ),
+                ("principal_name", models.CharField(blank=True, max_length=60, verbose_name="principal")),
+                (
+                    "principal_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="principal phone"),
+                ),
+                (
+                    "safety_director_name",
+                    models.CharField(blank=True, max_length=60, verbose_name="safety director"),
+                ),
+                (
+                    "safety_director_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="safety director phone"),
+                ),
+                (
+                    "standardisation_grade",
+                    models.CharField(
+                        choices=[
+                            ("none", "Not graded"),
+                            ("grade_1", "Grade 1"),
+                            ("grade_2", "Grade 2"),
+                            ("grade_3", "Grade 3"),
+                        ],
+                        default="none",
+                        max_length=10,
+                        verbose_name="standardisation grade",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("operating", "Operating"),
+                            ("suspended", "Suspended"),
+                            ("closed", "Closed"),
+                        ],
+                        default="operating",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("contact_phone", models.CharField(blank=True, max_length=20, verbose_name="contact phone")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="updated at"),
+                ),
+                (
+                    "industry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enterprises",
+                        to="core.industry",
+                        verbose_name="industry",
+                    ),
+                ),
+                (
+                    "key_sectors",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="enterprises",
+                        to="core.keysector",
+                        verbose_name="key sectors",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enterprises",
+                        to="core.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enterprise',
-                'verbose_name_plural': 'enterprises',
-                'ordering': ['region_id', 'name'],
+                "verbose_name": "enterprise",
+                "verbose_name_plural": "enterprises",
+                "ordering": ["region_id", "name"],
             },
         ),
     ]

@@ -26,6 +26,8 @@ class Command(BaseCommand):
         elif result.ok:
             self.stdout.write(f"审计链完整：已校验 {result.checked} 条事件。")
         else:
-            self.stderr.write(f"审计链断裂：事件 #{result.broken_id}（{result.reason}）；此前 {result.checked} 条完好。")
+            self.stderr.write(
+                f"审计链断裂：事件 #{result.broken_id}（{result.reason}）；此前 {result.checked} 条完好。"
+            )
         if not result.ok:
             sys.exit(1)

@@ -21,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="set up only; do not start the server")
-        parser.add_argument("--enterprises", type=int, default=2000, help="number of demo enterprises (default 2000)")
+        parser.add_argument(
+            "--enterprises", type=int, default=2000, help="number of demo enterprises (default 2000)"
+        )
         parser.add_argument("--seed", type=int, default=7, help="random seed of the demo data (default 7)")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
@@ -40,7 +42,7 @@ class Command(BaseCommand):
                 counts = build_demo(enterprises=options["enterprises"], seed=options["seed"])
             self.stdout.write(f"已生成演示数据：企业 {counts['enterprises']} 家，用户 {counts['users']} 个。")
         self.stdout.write(f"数据准备用时 {time.monotonic() - started:.1f} 秒。")
-        self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for p in PERSONAS:
             self.stdout.write(f"  {p.username:<24} {p.full_name}")
         if options["no_serve"]:

@@ -43,7 +43,9 @@ class Command(BaseCommand):
         rows = list(csv.DictReader(read_text(path).splitlines()))
         with cli_context():
             try:
-                result = region_import_towns(actor=None, rows=rows, source=path.name, dry_run=options["dry_run"])
+                result = region_import_towns(
+                    actor=None, rows=rows, source=path.name, dry_run=options["dry_run"]
+                )
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
         summary = {k: getattr(result, k) for k in ("rows", "created", "updated", "unchanged", "rejected")}

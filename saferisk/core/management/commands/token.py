@@ -39,7 +39,9 @@ class Command(BaseCommand):
         return user
 
     def do_create(self, options: dict[str, Any]) -> None:
-        _token, key = services.api_token_create(actor=None, user=self._user(options["username"]), name=options["name"])
+        _token, key = services.api_token_create(
+            actor=None, user=self._user(options["username"]), name=options["name"]
+        )
         self.stdout.write(key)
 
     def do_list(self, options: dict[str, Any]) -> None:
