@@ -110,7 +110,12 @@ def child() -> None:
 
 
 def run_for(url: str) -> dict[str, object]:
-    env = {**os.environ, "DATABASE_URL": url, "SAFERISK_VAR_DIR": str(OUT / "var"), "ALLOWED_HOSTS": "testserver"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SAFERISK_VAR_DIR": str(OUT / "var"),
+        "ALLOWED_HOSTS": "testserver",
+    }
     proc = subprocess.run(
         [sys.executable, __file__, "--child"], env=env, capture_output=True, text=True, check=False, cwd=ROOT
     )

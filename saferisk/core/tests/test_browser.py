@@ -80,4 +80,24 @@ def test_regulator_signs_in_and_sees_home(live_server: Any, browser: Any, viewpo
     page.wait_for_selector("#chart-subregions canvas")  # ECharts drew from local static files
     page.wait_for_selector("#enterprise-map canvas")  # Leaflet drew the points
     page.screenshot(path=str(SHOTS / f"regulator-home-{viewport['width']}.png"), full_page=True)
+
+    # The directory's filter form swaps only the results (htmx) and keeps the URL in step.
+    page.goto(f"{live_server.url}/enterprises/")
+    page.fill("input[name=q]", "浏览器测试企业1")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url("**q=*")
+    rows = page.locator("#results tbody tr")
+    assert rows.count() == 1
+    assert "浏览器测试企业1有限公司" in rows.first.inner_text()
+    page.screenshot(path=str(SHOTS / f"regulator-enterprises-{viewport['width']}.png"), full_page=True)
     assert errors == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_login_form_can_show_the_password(live_server: Any, browser: Any) -> None:
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=password]", "secret")
+    assert page.get_attribute("input[name=password]", "type") == "password"
+    page.check("input[type=checkbox]")  # Alpine.js flips the field's type
+    assert page.get_attribute("input[name=password]", "type") == "text"
