@@ -21,6 +21,26 @@ TOWN_A = "320115001"  # 东山街道, 江宁区
 TOWN_B = "320506001"  # 长桥街道, 吴中区
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """Close PostgreSQL connection pools before the test database is dropped (an open pooled
+    connection would make DROP DATABASE fail and leave test databases behind)."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for conn in connections.all(initialized_only=True):
+            if conn.vendor == "postgresql":
+                # The live server's thread may still hold a pooled connection.
+                with conn.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+            if hasattr(conn, "close_pool"):
+                conn.close_pool()
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
