@@ -73,6 +73,23 @@ class LoginView(auth_views.LoginView):
 
 
 @require_POST
+@public_route
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language (kept in a cookie) and go back where the user was."""
+    from django.conf import settings
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    language = request.POST.get("language", "")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = redirect(target)
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@require_POST
 @personal_route
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:

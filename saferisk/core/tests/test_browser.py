@@ -95,9 +95,12 @@ def test_regulator_signs_in_and_sees_home(live_server: Any, browser: Any, viewpo
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_login_form_can_show_the_password(live_server: Any, browser: Any) -> None:
-    page = browser.new_page()
+    page = browser.new_page(locale="en-US")  # an English browser still gets the Chinese UI
     page.goto(f"{live_server.url}/accounts/login/")
+    assert page.title().startswith("登录")
     page.fill("input[name=password]", "secret")
     assert page.get_attribute("input[name=password]", "type") == "password"
     page.check("input[type=checkbox]")  # Alpine.js flips the field's type
     assert page.get_attribute("input[name=password]", "type") == "text"
+    page.click("button[name=language]")  # the footer switch: English on request
+    assert page.title().startswith("Sign in")
