@@ -30,3 +30,21 @@ AUDIT_EVENT_COLUMNS = [
     Column(_("Client address"), lambda e: e.client_address, 16),
     Column(_("Request id"), lambda e: e.request_id, 38),
 ]
+
+REGION_COLUMNS = [
+    Column(_("Code"), lambda r: r.code, 12),
+    Column(_("Name"), lambda r: r.name, 24),
+    Column(_("Level"), lambda r: r.get_level_display(), 10),
+    Column(_("Parent code"), lambda r: r.parent_id or "", 12),
+    Column(_("Town kind"), lambda r: r.town_kind, 14),
+    Column(_("Source"), lambda r: r.source, 28),
+]
+
+INDUSTRY_COLUMNS = [
+    Column(_("Code"), lambda i: i.code, 8),
+    Column(_("Name"), lambda i: i.name, 40),
+    Column(_("Level"), lambda i: i.get_level_display(), 8),
+    Column(_("Parent code"), lambda i: i.parent_id or "", 10),
+    Column(_("In reporting scope"), lambda i: i.in_scope, 10),
+    Column(_("Supervising department"), lambda i: i.department.name if i.department_id else "", 16),
+]

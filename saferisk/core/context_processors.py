@@ -22,6 +22,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user.role in (Role.ENTERPRISE_FILLER, Role.ENTERPRISE_PRINCIPAL) and user.enterprise_id:
         items.append(("enterprises:enterprise_mine", _("Our enterprise"), "enterprises"))
     items.append(("core:audit_list", _("Audit log"), "audit"))
+    items.append(("core:region_list", _("Reference data"), "reference"))
     path = request.path
     nav = []
     for name, label, section in items:

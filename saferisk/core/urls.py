@@ -17,6 +17,8 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/<slug:action>/", views.user_action, name="user_action"),
+    path("reference/regions/", views.region_list, name="region_list"),
+    path("reference/industries/", views.industry_list, name="industry_list"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/<int:pk>/", views.audit_detail, name="audit_detail"),
 ]

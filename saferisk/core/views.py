@@ -19,15 +19,22 @@ from pydantic import ValidationError as PydanticValidationError
 from saferisk.core import selectors, services
 from saferisk.core.audit import ACTIONS
 from saferisk.core.choices import Role
-from saferisk.core.columns import AUDIT_EVENT_COLUMNS, USER_COLUMNS
+from saferisk.core.columns import AUDIT_EVENT_COLUMNS, INDUSTRY_COLUMNS, REGION_COLUMNS, USER_COLUMNS
 from saferisk.core.errors import DomainError, NotFound
 from saferisk.core.excel import xlsx_response
-from saferisk.core.filters import AuditEventFilter, UserFilter
+from saferisk.core.filters import AuditEventFilter, IndustryFilter, RegionFilter, UserFilter
 from saferisk.core.forms import LoginForm, PasswordChangeForm, UserCreateForm
 from saferisk.core.home import home_context
-from saferisk.core.models import ApiToken, AuditEvent, User
-from saferisk.core.routes import admin_route, list_route, object_route, personal_route, public_route
-from saferisk.core.scoping import scoped_get
+from saferisk.core.models import ApiToken, AuditEvent, Industry, Region, User
+from saferisk.core.routes import (
+    admin_route,
+    list_route,
+    object_route,
+    personal_route,
+    public_route,
+    reference_route,
+)
+from saferisk.core.scoping import scoped, scoped_get
 
 PAGE_SIZE = 50
 
@@ -267,6 +274,65 @@ def user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("core:user_detail", pk=pk)
+
+
+# --- Reference data ------------------------------------------------------------------------------
+
+
+def _reference_page(
+    request: HttpRequest, *, model: Any, schema: Any, columns: Any, title: str, url_name: str
+) -> HttpResponse:
+    """A tree of reference data: the children of `parent` (top level without one), or a search."""
+    filters, warning = parse_filters(request, schema)
+    qs = filters.filter(scoped(request.user, model)).select_related("parent")
+    if not filters.parent and not filters.q and not filters.level:
+        qs = qs.filter(parent__isnull=True)
+    if model is Industry:
+        qs = qs.select_related("department")
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(filename=title, sheet=title, columns=columns, rows=qs.iterator())
+    trail: list[Any] = []
+    node = model.objects.filter(pk=filters.parent).first() if filters.parent else None
+    while node is not None:
+        trail.insert(0, node)
+        node = node.parent
+    context = {
+        "page": paginate(request, qs),
+        "filters": filters,
+        "warning": warning,
+        "columns": columns,
+        "title": title,
+        "trail": trail,
+        "url_name": url_name,
+        "levels": model._meta.get_field("level").choices,
+    }
+    return render(request, "core/reference_list.html", context)
+
+
+@login_required
+@reference_route
+def region_list(request: HttpRequest) -> HttpResponse:
+    return _reference_page(
+        request,
+        model=Region,
+        schema=RegionFilter,
+        columns=REGION_COLUMNS,
+        title=_("Regions"),
+        url_name="core:region_list",
+    )
+
+
+@login_required
+@reference_route
+def industry_list(request: HttpRequest) -> HttpResponse:
+    return _reference_page(
+        request,
+        model=Industry,
+        schema=IndustryFilter,
+        columns=INDUSTRY_COLUMNS,
+        title=_("Industries"),
+        url_name="core:industry_list",
+    )
 
 
 # --- Audit log -----------------------------------------------------------------------------------
