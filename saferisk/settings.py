@@ -137,6 +137,12 @@ AUTH_PASSWORD_VALIDATORS = [
 SAFERISK_LOCKOUT_THRESHOLD = int(os.environ.get("SAFERISK_LOCKOUT_THRESHOLD", "5"))
 SAFERISK_LOCKOUT_MINUTES = int(os.environ.get("SAFERISK_LOCKOUT_MINUTES", "15"))
 
+# Behind a reverse proxy (nginx) that sets X-Real-IP and X-Forwarded-Proto: trust those headers.
+# Off by default, because a client reaching the app directly could forge them.
+SAFERISK_TRUST_PROXY = _env_bool("SAFERISK_TRUST_PROXY", False)
+if SAFERISK_TRUST_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)

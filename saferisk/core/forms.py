@@ -72,7 +72,7 @@ class UserCreateForm(forms.Form):
     )
     region = forms.ModelChoiceField(
         label=_("Jurisdiction region"),
-        queryset=Region.objects.exclude(level="town"),
+        queryset=Region.objects.all(),
         required=False,
         help_text=_("Required for regulators: their jurisdiction."),
     )

@@ -15,8 +15,10 @@ from saferisk.core.context import change_context
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address. Behind a reverse proxy, set it to pass X-Real-IP (operator guide)."""
-    return (request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or "")[:45]
+    """The client's address: the proxy's X-Real-IP when SAFERISK_TRUST_PROXY is on (operator
+    guide), else the connection's own address, which a client cannot forge."""
+    forwarded = request.META.get("HTTP_X_REAL_IP", "") if settings.SAFERISK_TRUST_PROXY else ""
+    return (forwarded or request.META.get("REMOTE_ADDR") or "")[:45]
 
 
 class RequestContextMiddleware:

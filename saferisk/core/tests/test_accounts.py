@@ -59,6 +59,19 @@ def test_repeated_failures_lock_the_account(world: Any, password: str) -> None:
     )
 
 
+def test_forwarded_address_is_trusted_only_behind_a_proxy(world: Any, password: str, settings: Any) -> None:
+    login = {"username": "county_regulator", "password": password}
+    Client(REMOTE_ADDR="10.9.9.9", HTTP_X_REAL_IP="1.2.3.4").post("/accounts/login/", login)
+    settings.SAFERISK_TRUST_PROXY = True
+    Client(REMOTE_ADDR="10.9.9.9", HTTP_X_REAL_IP="1.2.3.4").post("/accounts/login/", login)
+    addresses = list(
+        AuditEvent.objects.filter(action="user.logged_in")
+        .order_by("id")
+        .values_list("client_address", flat=True)
+    )
+    assert addresses == ["10.9.9.9", "1.2.3.4"]
+
+
 def test_unknown_username_is_audited_without_locking(db: Any) -> None:
     Client().post("/accounts/login/", {"username": "nobody", "password": "x"})
     event = AuditEvent.objects.get(action="user.login_failed")
