@@ -52,6 +52,32 @@ def paginate(request: HttpRequest, queryset: Any) -> Any:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def list_response(
+    request: HttpRequest,
+    *,
+    queryset: Any,
+    filters: Any,
+    warning: str | None,
+    columns: Any,
+    template: str,
+    title: Any,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """Every list page: the Excel export of the whole filtered list (`?format=xlsx`, same columns
+    as the table) or one page of it rendered with the filters that produced it."""
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(filename=str(title), sheet=str(title), columns=columns, rows=queryset.iterator())
+    context = {
+        "page": paginate(request, queryset),
+        "filters": filters,
+        "warning": warning,
+        "columns": columns,
+        "title": title,
+        **(extra or {}),
+    }
+    return render(request, template, context)
+
+
 def get_or_404(user: Any, model: Any, **lookup: Any) -> Any:
     try:
         return scoped_get(user, model, **lookup)
@@ -175,16 +201,16 @@ def user_list(request: HttpRequest) -> HttpResponse:
     _require_staff_view(request.user)
     filters, warning = parse_filters(request, UserFilter)
     qs = filters.filter(selectors.user_list(user=request.user)).order_by("role", "username")  # type: ignore[arg-type]
-    if request.GET.get("format") == "xlsx":
-        return xlsx_response(filename="用户", sheet="用户", columns=USER_COLUMNS, rows=qs.iterator())
-    context = {
-        "page": paginate(request, qs),
-        "filters": filters,
-        "warning": warning,
-        "roles": Role.choices,
-        "columns": USER_COLUMNS,
-    }
-    return render(request, "core/user_list.html", context)
+    return list_response(
+        request,
+        queryset=qs,
+        filters=filters,
+        warning=warning,
+        columns=USER_COLUMNS,
+        template="core/user_list.html",
+        title=_("Users"),
+        extra={"roles": Role.choices},
+    )
 
 
 @login_required
@@ -289,24 +315,21 @@ def _reference_page(
         qs = qs.filter(parent__isnull=True)
     if model is Industry:
         qs = qs.select_related("department")
-    if request.GET.get("format") == "xlsx":
-        return xlsx_response(filename=title, sheet=title, columns=columns, rows=qs.iterator())
     trail: list[Any] = []
     node = model.objects.filter(pk=filters.parent).first() if filters.parent else None
     while node is not None:
         trail.insert(0, node)
         node = node.parent
-    context = {
-        "page": paginate(request, qs),
-        "filters": filters,
-        "warning": warning,
-        "columns": columns,
-        "title": title,
-        "trail": trail,
-        "url_name": url_name,
-        "levels": model._meta.get_field("level").choices,
-    }
-    return render(request, "core/reference_list.html", context)
+    return list_response(
+        request,
+        queryset=qs,
+        filters=filters,
+        warning=warning,
+        columns=columns,
+        template="core/reference_list.html",
+        title=title,
+        extra={"trail": trail, "url_name": url_name, "levels": model._meta.get_field("level").choices},
+    )
 
 
 @login_required
@@ -343,17 +366,16 @@ def industry_list(request: HttpRequest) -> HttpResponse:
 def audit_list(request: HttpRequest) -> HttpResponse:
     filters, warning = parse_filters(request, AuditEventFilter)
     qs = filters.filter(selectors.audit_event_list(user=request.user))  # type: ignore[arg-type]
-    if request.GET.get("format") == "xlsx":
-        return xlsx_response(
-            filename="审计日志", sheet="审计日志", columns=AUDIT_EVENT_COLUMNS, rows=qs.iterator()
-        )
-    context = {
-        "page": paginate(request, qs),
-        "filters": filters,
-        "warning": warning,
-        "actions": sorted(ACTIONS.items()),
-    }
-    return render(request, "core/audit_list.html", context)
+    return list_response(
+        request,
+        queryset=qs,
+        filters=filters,
+        warning=warning,
+        columns=AUDIT_EVENT_COLUMNS,
+        template="core/audit_list.html",
+        title=_("Audit log"),
+        extra={"actions": sorted(ACTIONS.items())},
+    )
 
 
 @login_required

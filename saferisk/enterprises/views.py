@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from saferisk.core import selectors as core_selectors
-from saferisk.core.excel import xlsx_response
 from saferisk.core.models import KeySector, Region, User
 from saferisk.core.routes import list_route, object_route, personal_route
-from saferisk.core.views import get_or_404, paginate, parse_filters
+from saferisk.core.views import get_or_404, list_response, parse_filters
 from saferisk.enterprises import selectors
 from saferisk.enterprises.columns import ENTERPRISE_COLUMNS
 from saferisk.enterprises.filters import EnterpriseFilter
@@ -22,22 +22,18 @@ from saferisk.enterprises.models import Enterprise
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     filters, warning = parse_filters(request, EnterpriseFilter)
     qs = filters.filter(selectors.enterprise_list(user=request.user)).distinct()  # type: ignore[arg-type]
-    if request.GET.get("format") == "xlsx":
-        return xlsx_response(
-            filename="企业名录", sheet="企业名录", columns=ENTERPRISE_COLUMNS, rows=qs.iterator()
-        )
-    user = request.user
-    prefix = getattr(user, "jurisdiction_prefix", None) or ""
-    regions = Region.objects.filter(code__startswith=prefix).exclude(level="town").exclude(level="province")
-    context = {
-        "page": paginate(request, qs),
-        "filters": filters,
-        "warning": warning,
-        "columns": ENTERPRISE_COLUMNS,
-        "regions": regions,
-        "key_sectors": KeySector.objects.all(),
-    }
-    return render(request, "enterprises/enterprise_list.html", context)
+    prefix = getattr(request.user, "jurisdiction_prefix", None) or ""
+    regions = Region.objects.filter(code__startswith=prefix).exclude(level__in=["town", "province"])
+    return list_response(
+        request,
+        queryset=qs,
+        filters=filters,
+        warning=warning,
+        columns=ENTERPRISE_COLUMNS,
+        template="enterprises/enterprise_list.html",
+        title=_("Enterprises"),
+        extra={"regions": regions, "key_sectors": KeySector.objects.all()},
+    )
 
 
 @login_required
