@@ -185,6 +185,49 @@ def audit_record(**kwargs: Any) -> AuditEvent:
     return audit_record_many([build_event(**kwargs)])[0]
 
 
+def change_rows(event: AuditEvent) -> list[dict[str, Any]]:
+    """The event's changes as rows for people: field label (the model's verbose name), code,
+    before and after, with booleans and lists spelled out."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+    from django.utils.translation import gettext
+
+    def shown(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return gettext("Yes") if value else gettext("No")
+        if isinstance(value, list):
+            return "、".join(str(v) for v in value)
+        return str(value)
+
+    model = None
+    if event.object_type:
+        try:
+            model = apps.get_model(event.object_type)
+        except (LookupError, ValueError):
+            model = None
+    before = event.changes.get("before", {}) or {}
+    after = event.changes.get("after", {}) or {}
+    rows = []
+    for name in sorted(set(before) | set(after)):
+        label: Any = name
+        if model is not None:
+            try:
+                label = model._meta.get_field(name).verbose_name
+            except FieldDoesNotExist:
+                label = name
+        rows.append(
+            {
+                "field": name,
+                "label": label,
+                "before": shown(before.get(name)),
+                "after": shown(after.get(name)),
+            }
+        )
+    return rows
+
+
 @dataclass(frozen=True)
 class ChainCheck:
     ok: bool

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from pydantic import ValidationError as PydanticValidationError
 
 from saferisk.core import selectors, services
-from saferisk.core.audit import ACTIONS
+from saferisk.core.audit import ACTIONS, change_rows
 from saferisk.core.choices import Role
 from saferisk.core.columns import AUDIT_EVENT_COLUMNS, INDUSTRY_COLUMNS, REGION_COLUMNS, USER_COLUMNS
 from saferisk.core.errors import DomainError, NotFound
@@ -385,5 +385,5 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "core/audit_detail.html",
-        {"event": event, "action_label": ACTIONS.get(event.action, event.action)},
+        {"event": event, "action_label": ACTIONS.get(event.action, event.action), "rows": change_rows(event)},
     )

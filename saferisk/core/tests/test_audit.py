@@ -98,3 +98,12 @@ def test_audit_export_is_excel_of_scoped_rows(world: Any) -> None:
     objects = {r[4] for r in rows[1:]}
     assert "吴中金属结构有限公司" in objects
     assert "江宁化工有限公司" not in objects
+
+
+def test_event_page_labels_fields_in_chinese(world: Any) -> None:
+    event = AuditEvent.objects.get(action="enterprise.created", object_id=str(world.ent_a.pk))
+    page = world.client(world.county_regulator).get(f"/audit/{event.pk}/").content.decode()
+    assert "统一社会信用代码" in page
+    assert world.ent_a.uscc in page
+    assert "规模以上" in page
+    assert "系统" in page  # the demo loader and makers act as the system
