@@ -15,18 +15,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items: list[tuple[str, Any, str]] = [("core:home", _("Home"), "home")]
+    # (url name, label, path prefix that marks the item active; "" = the url itself)
+    items: list[tuple[str, Any, str]] = [("core:home", _("Home"), "")]
     if user.is_admin or user.role == Role.REGULATOR:
-        items.append(("enterprises:enterprise_list", _("Enterprises"), "enterprises"))
-        items.append(("core:user_list", _("Users"), "users"))
+        items.append(("enterprises:enterprise_list", _("Enterprises"), ""))
+        items.append(("core:user_list", _("Users"), ""))
     if user.role in (Role.ENTERPRISE_FILLER, Role.ENTERPRISE_PRINCIPAL) and user.enterprise_id:
-        items.append(("enterprises:enterprise_mine", _("Our enterprise"), "enterprises"))
-    items.append(("core:audit_list", _("Audit log"), "audit"))
-    items.append(("core:region_list", _("Reference data"), "reference"))
+        items.append(("enterprises:enterprise_mine", _("Our enterprise"), "/enterprises/"))
+    items.append(("core:audit_list", _("Audit log"), ""))
+    items.append(("core:region_list", _("Reference data"), "/reference/"))
     path = request.path
     nav = []
-    for name, label, section in items:
+    for name, label, prefix in items:
         url = reverse(name)
-        active = path == url if url == "/" else path.startswith(url)
-        nav.append({"url": url, "label": label, "section": section, "active": active})
+        active = path == url if url == "/" else path.startswith(prefix or url)
+        nav.append({"url": url, "label": label, "active": active})
     return {"nav_items": nav}
