@@ -1,6 +1,7 @@
 """Models of the core app, split by sub-domain."""
 
 from saferisk.core.models.audit import AuditEvent
+from saferisk.core.models.notifications import Notification
 from saferisk.core.models.reference import (
     AccidentType,
     Department,
@@ -19,6 +20,7 @@ __all__ = [
     "HazardFactor",
     "Industry",
     "KeySector",
+    "Notification",
     "Region",
     "User",
 ]
