@@ -74,3 +74,5 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/", "saferisk.core.api.router")
 api.add_router("/enterprises", "saferisk.enterprises.api.router")
+api.add_router("/onboarding", "saferisk.enterprises.onboarding_api.router")
+api.add_router("/", "saferisk.enterprises.profile_api.router")

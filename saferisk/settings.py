@@ -165,6 +165,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root before collectstatic
 STATICFILES_DIRS = [BASE_DIR / "saferisk" / "static"]
 STORAGES = {
+    # Uploaded and generated files (import sources, error workbooks, handouts, scans) are
+    # private: views serve them after a scope check, never from a public URL.
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": VAR_DIR / "media"},
@@ -174,6 +176,15 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Background tasks -------------------------------------------------------------------------
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Where login notices go: "console" (development), "database" (stored only) or "sms"
+# (HTTP POST to SAFERISK_SMS_URL, see saferisk/core/notify.py).
+SAFERISK_NOTIFY_BACKEND = os.environ.get("SAFERISK_NOTIFY_BACKEND", "database")
+SAFERISK_SMS_URL = os.environ.get("SAFERISK_SMS_URL", "")
+SAFERISK_SMS_TOKEN = os.environ.get("SAFERISK_SMS_TOKEN", "")
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("SAFERISK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -49,6 +49,13 @@ ACTIONS: dict[str, _StrPromise] = {
     "region.updated": _("Region updated"),
     "enterprise.created": _("Enterprise created"),
     "enterprise.updated": _("Enterprise updated"),
+    "safety_commitment.confirmed": _("Safety commitment confirmed online"),
+    "safety_commitment.uploaded": _("Safety commitment uploaded"),
+    "safety_director_rule.created": _("Safety director rule created"),
+    "safety_director_rule.updated": _("Safety director rule updated"),
+    "enterprise.accounts_onboarded": _("Enterprise accounts opened"),
+    "enterprise.imported": _("Enterprise list imported"),
+    "import_job.created": _("Import uploaded"),
 }
 
 

@@ -15,14 +15,17 @@ from django.db import models
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-Kind = Literal["public", "personal", "reference", "object", "list", "admin"]
+Kind = Literal["public", "personal", "reference", "object", "list", "create", "admin"]
 
 
 @dataclass(frozen=True)
 class RouteScope:
     """public: no sign-in needed; personal: acts only on the caller's own account;
     reference: public reference data for any signed-in user; object: one scoped object named by
-    the route's id argument; list: a scoped list of `model`; admin: system administrators only."""
+    the route's id argument; list: a scoped list of `model`; create: makes a new `model` row inside
+    the caller's own jurisdiction, which the service checks (the matrix only checks that anonymous
+    callers are refused: the feature's own tests show who may create); admin: system
+    administrators only."""
 
     kind: Kind
     model: type[models.Model] | None = None
@@ -58,6 +61,10 @@ def object_route(model: type[models.Model]) -> Callable[[F], F]:
 
 def list_route(model: type[models.Model]) -> Callable[[F], F]:
     return _mark(RouteScope("list", model))
+
+
+def create_route(model: type[models.Model]) -> Callable[[F], F]:
+    return _mark(RouteScope("create", model))
 
 
 def route_scope_of(fn: Any) -> RouteScope | None:

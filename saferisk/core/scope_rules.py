@@ -15,6 +15,7 @@ from saferisk.core.models import (
     HazardFactor,
     Industry,
     KeySector,
+    Notification,
     Region,
     User,
 )
@@ -73,3 +74,16 @@ register_scope(AuditEvent, ScopeRule(custom=_audit_scope))
 
 # A token is only ever its owner's business (admins included, through scope_q's admin rule).
 register_scope(ApiToken, ScopeRule(custom=lambda user, action: Q(user_id=user.pk)))
+
+
+def _notification_scope(user: Any, action: Action) -> Q:
+    """A notification is its recipient's, and visible to whoever may see the recipient's account."""
+    if action == "change":
+        return NOTHING
+    if user.role == Role.REGULATOR and user.jurisdiction_prefix:
+        accounts = User.objects.filter(_enterprise_users_q(user)).values("pk")
+        return Q(recipient_id=user.pk) | Q(recipient_id__in=accounts)
+    return Q(recipient_id=user.pk)
+
+
+register_scope(Notification, ScopeRule(custom=_notification_scope))

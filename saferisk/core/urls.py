@@ -1,6 +1,6 @@
 from django.urls import path
 
-from saferisk.core import views
+from saferisk.core import notification_views, views
 
 app_name = "core"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("reference/industries/", views.industry_list, name="industry_list"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/<int:pk>/", views.audit_detail, name="audit_detail"),
+    path("notifications/", notification_views.notification_list, name="notification_list"),
 ]

@@ -15,6 +15,8 @@ _FULL_WIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {
 
 def normalise(raw: str) -> str:
     """Upper-case, half-width, no spaces: the form we store."""
+    if raw.isascii() and raw.isalnum():
+        return raw.upper()  # the common case, without the per-character walk
     text = "".join(_FULL_WIDTH.get(c, c) for c in raw.strip())
     text = text.replace(" ", "").replace("\u3000", "")
     text = "".join(_FULL_WIDTH.get(c.upper(), c) for c in text)

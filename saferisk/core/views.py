@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,6 +26,7 @@ from saferisk.core.excel import xlsx_response
 from saferisk.core.filters import AuditEventFilter, IndustryFilter, RegionFilter, UserFilter
 from saferisk.core.forms import LoginForm, PasswordChangeForm, UserCreateForm
 from saferisk.core.home import home_context
+from saferisk.core.keyset import keyset_page
 from saferisk.core.models import ApiToken, AuditEvent, Industry, Region, User
 from saferisk.core.routes import (
     admin_route,
@@ -41,7 +43,9 @@ PAGE_SIZE = 50
 
 def parse_filters(request: HttpRequest, schema: type[Any]) -> tuple[Any, str | None]:
     """The list's filter schema from the query string; bad values give an empty filter and a message."""
-    params = {k: v for k, v in request.GET.items() if v != "" and k not in {"page", "format"}}
+    params = {
+        k: v for k, v in request.GET.items() if v != "" and k not in {"page", "format", "after", "n", "sort"}
+    }
     try:
         return schema(**params), None
     except PydanticValidationError:
@@ -62,13 +66,29 @@ def list_response(
     template: str,
     title: Any,
     extra: dict[str, Any] | None = None,
-) -> HttpResponse:
+    keyset: list[str] | None = None,
+) -> HttpResponseBase:
     """Every list page: the Excel export of the whole filtered list (`?format=xlsx`, same columns
-    as the table) or one page of it rendered with the filters that produced it."""
+    as the table) or one page of it rendered with the filters that produced it. Lists that grow
+    to province scale pass `keyset` (ordering fields ending in a unique one) and page by cursor."""
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(filename=str(title), sheet=str(title), columns=columns, rows=queryset.iterator())
+        if keyset:
+            queryset = queryset.order_by(*keyset)
+        rows = queryset.iterator(chunk_size=2000)
+        return xlsx_response(filename=str(title), sheet=str(title), columns=columns, rows=rows)
+    if keyset:
+        try:
+            number = max(1, int(request.GET.get("n", "1")))
+        except ValueError:
+            number = 1
+        page: Any = keyset_page(
+            queryset, fields=keyset, cursor=request.GET.get("after"), size=PAGE_SIZE, number=number
+        )
+    else:
+        page = paginate(request, queryset)
     context = {
-        "page": paginate(request, queryset),
+        "page": page,
+        "keyset": bool(keyset),
         "filters": filters,
         "warning": warning,
         "columns": columns,
@@ -197,7 +217,7 @@ def _require_staff_view(user: Any) -> None:
 
 @login_required
 @list_route(User)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: HttpRequest) -> HttpResponseBase:
     _require_staff_view(request.user)
     filters, warning = parse_filters(request, UserFilter)
     qs = filters.filter(selectors.user_list(user=request.user)).order_by("role", "username")  # type: ignore[arg-type]
@@ -307,7 +327,7 @@ def user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 def _reference_page(
     request: HttpRequest, *, model: Any, schema: Any, columns: Any, title: str, url_name: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     """A tree of reference data: the children of `parent` (top level without one), or a search."""
     filters, warning = parse_filters(request, schema)
     qs = filters.filter(scoped(request.user, model)).select_related("parent")
@@ -334,7 +354,7 @@ def _reference_page(
 
 @login_required
 @reference_route
-def region_list(request: HttpRequest) -> HttpResponse:
+def region_list(request: HttpRequest) -> HttpResponseBase:
     return _reference_page(
         request,
         model=Region,
@@ -347,7 +367,7 @@ def region_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @reference_route
-def industry_list(request: HttpRequest) -> HttpResponse:
+def industry_list(request: HttpRequest) -> HttpResponseBase:
     return _reference_page(
         request,
         model=Industry,
@@ -363,7 +383,7 @@ def industry_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @list_route(AuditEvent)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: HttpRequest) -> HttpResponseBase:
     filters, warning = parse_filters(request, AuditEventFilter)
     qs = filters.filter(selectors.audit_event_list(user=request.user))  # type: ignore[arg-type]
     return list_response(

@@ -13,14 +13,10 @@ class EnterpriseFilter(FilterSchema):
     region: Annotated[str | None, FilterLookup("region__code__startswith")] = Field(
         None, description="行政区划代码（前缀）"
     )
-    industry: Annotated[str | None, FilterLookup("industry__code__startswith")] = Field(
-        None, description="行业代码（前缀）"
-    )
+    industry: str | None = Field(None, description="行业门类字母或行业代码（前缀），如 C、26、2614")
     above_scale: bool | None = Field(None, description="是否规模以上")
     key_supervised: bool | None = Field(None, description="是否重点监管")
-    key_sector: Annotated[str | None, FilterLookup("key_sectors__code")] = Field(
-        None, description="重点行业领域代码"
-    )
+    key_sector: str | None = Field(None, description="重点行业领域代码")
     status: str | None = Field(None, description="operating / suspended / closed")
 
     def filter_q(self, value: str | None) -> Q:
@@ -28,3 +24,20 @@ class EnterpriseFilter(FilterSchema):
             return Q()
         value = value.strip()
         return Q(name__icontains=value) | Q(uscc__startswith=value.upper())
+
+    def filter_industry(self, value: str | None) -> Q:
+        if not value:
+            return Q()
+        value = value.strip().upper()
+        if value.isalpha():
+            return Q(industry__section=value)
+        return Q(industry__code__startswith=value)
+
+    def filter_key_sector(self, value: str | None) -> Q:
+        """A subquery, not a join: a join would repeat rows and need DISTINCT over 500,000."""
+        if not value:
+            return Q()
+        from saferisk.enterprises.models import Enterprise
+
+        through = Enterprise.key_sectors.through.objects.filter(keysector_id=value)
+        return Q(pk__in=through.values("enterprise_id"))

@@ -4,26 +4,42 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from saferisk.core import selectors as core_selectors
-from saferisk.core.models import KeySector, Region, User
+from saferisk.core.models import Industry, KeySector, Region, User
 from saferisk.core.routes import list_route, object_route, personal_route
 from saferisk.core.views import get_or_404, list_response, parse_filters
 from saferisk.enterprises import selectors
+from saferisk.enterprises.choices import EnterpriseStatus
 from saferisk.enterprises.columns import ENTERPRISE_COLUMNS
 from saferisk.enterprises.filters import EnterpriseFilter
 from saferisk.enterprises.models import Enterprise
 
+# The directory's orders, each ending in the primary key so keyset pagination is exact.
+SORTS = {
+    "region": (_("By region"), ["region_id", "name", "id"]),
+    "name": (_("By name"), ["name", "id"]),
+    "updated": (_("Recently updated"), ["-updated_at", "-id"]),
+}
+
 
 @login_required
 @list_route(Enterprise)
-def enterprise_list(request: HttpRequest) -> HttpResponse:
+def enterprise_list(request: HttpRequest) -> HttpResponseBase:
     filters, warning = parse_filters(request, EnterpriseFilter)
-    qs = filters.filter(selectors.enterprise_list(user=request.user)).distinct()  # type: ignore[arg-type]
+    qs = filters.filter(selectors.enterprise_list(user=request.user))  # type: ignore[arg-type]
     prefix = getattr(request.user, "jurisdiction_prefix", None) or ""
-    regions = Region.objects.filter(code__startswith=prefix).exclude(level__in=["town", "province"])
+    # The region tree down to towns for a county (or town) regulator, to counties above that.
+    regions = Region.objects.filter(code__startswith=prefix).exclude(level="province")
+    if len(prefix) < 6:
+        regions = regions.exclude(level="town")
+    sort = request.GET.get("sort", "region")
+    if sort not in SORTS:
+        sort = "region"
+    industries = Industry.objects.filter(level__in=["section", "division"], in_scope=True).order_by("code")
     return list_response(
         request,
         queryset=qs,
@@ -32,7 +48,15 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         columns=ENTERPRISE_COLUMNS,
         template="enterprises/enterprise_list.html",
         title=_("Enterprises"),
-        extra={"regions": regions, "key_sectors": KeySector.objects.all()},
+        extra={
+            "regions": regions,
+            "key_sectors": KeySector.objects.all(),
+            "industries": industries,
+            "statuses": EnterpriseStatus.choices,
+            "sorts": [(key, label) for key, (label, _fields) in SORTS.items()],
+            "sort": sort,
+        },
+        keyset=SORTS[sort][1],
     )
 
 

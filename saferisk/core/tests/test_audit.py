@@ -93,7 +93,9 @@ def test_audit_export_is_excel_of_scoped_rows(world: Any) -> None:
 
     response = world.client(world.other_county_regulator).get("/audit/", {"format": "xlsx"})
     assert response.status_code == 200
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = list(
+        load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True)
+    )
     assert rows[0][0] == "时间"
     objects = {r[4] for r in rows[1:]}
     assert "吴中金属结构有限公司" in objects

@@ -61,14 +61,89 @@ def _token_subject() -> Subject:
     )
 
 
-def subjects() -> dict[Any, Subject]:
-    from saferisk.core.models import ApiToken
+def _import_job(w: Any) -> Any:
+    from django.core.files.base import ContentFile
 
-    return {**SUBJECTS, ApiToken: _token_subject()}
+    from saferisk.enterprises.models import ImportJob
+
+    job = ImportJob.objects.filter(original_name="matrix.xlsx").first()
+    if job is None:
+        job = ImportJob(region_id="320115", original_name="matrix.xlsx", sha256="0" * 64, status="succeeded")
+        job.file.save("matrix.xlsx", ContentFile(b"x"), save=False)
+        job.error_file.save("matrix-errors.xlsx", ContentFile(b"x"), save=False)
+        job.save()
+    return job
+
+
+def _notification(w: Any) -> Any:
+    from saferisk.core.models import Notification
+    from saferisk.core.notify import notify
+
+    existing = Notification.objects.filter(body="matrix").first()
+    return existing or notify(
+        user=w.enterprise_filler, phone="13811112222", kind="account_onboarded", body="matrix"
+    )
+
+
+# Only the enterprise itself signs its safety commitment; its regulator may only read it.
+INSIDERS = {
+    "API POST /api/v1/enterprises/<enterprise_id>/commitments": "enterprise_filler",
+    "API POST /api/v1/enterprises/<enterprise_id>/commitments/upload": "enterprise_filler",
+}
+
+
+def _commitment(w: Any) -> Any:
+    """Last year's, so this year's missing-commitment list still shows ent_a."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from saferisk.enterprises.models import SafetyCommitment
+
+    year = timezone.localdate().year - 1
+    existing = SafetyCommitment.objects.filter(enterprise=w.ent_a, year=year).first()
+    if existing:
+        return existing
+    c = SafetyCommitment(enterprise=w.ent_a, year=year, method="uploaded", signed_by="matrix")
+    c.file.save("matrix.pdf", ContentFile(b"%PDF-1.4 matrix"), save=False)
+    c.save()
+    return c
+
+
+def subjects() -> dict[Any, Subject]:
+    from saferisk.core.models import ApiToken, Notification
+    from saferisk.enterprises.models import ImportJob, SafetyCommitment
+
+    outsiders = ("other_county_regulator", "other_enterprise_filler", "dept_regulator", "expert")
+    return {
+        **SUBJECTS,
+        ApiToken: _token_subject(),
+        ImportJob: Subject(
+            make=_import_job,
+            insider="county_regulator",
+            outsiders=("other_county_regulator", "other_enterprise_filler", "expert"),
+            page_marker=lambda o: f"/enterprises/imports/{o.pk}/",
+        ),
+        SafetyCommitment: Subject(
+            make=_commitment,
+            insider="county_regulator",
+            outsiders=outsiders,
+            page_marker=lambda o: f"/enterprises/commitments/{o.pk}/file/",
+        ),
+        Notification: Subject(
+            make=_notification,
+            insider="county_regulator",
+            outsiders=outsiders,
+            page_marker=lambda o: f'id="notification-{o.pk}"',
+        ),
+    }
 
 
 SAMPLES = {
     "core:user_action": {"action": "unlock"},
+    "enterprises:obligation_list": {"kind": "commitment"},
+    "API GET /api/v1/obligations/<kind>": {"kind": "commitment"},
+    "enterprises:safety_director_rule_edit": {"pk": "1"},
+    "API PATCH /api/v1/safety-director-rules/<rule_id>": {"rule_id": "1"},
     "API GET /api/v1/regions/<code>": {"code": "320115"},
     "API GET /api/v1/industries/<code>": {"code": "2614"},
 }
@@ -76,12 +151,12 @@ SAMPLES = {
 
 def test_every_route_is_declared_and_holds(world: Any) -> None:
     routes = collect_routes()
-    result = probe_routes(routes, world=world, subjects=subjects(), samples=SAMPLES)
+    result = probe_routes(routes, world=world, subjects=subjects(), samples=SAMPLES, insiders=INSIDERS)
     assert result.problems == []
     # Coverage, pinned: a new route changes these numbers on purpose (and is probed above).
     pages = sum(1 for r in routes if not r.is_api)
     assert result.probed == len(routes)
-    assert (pages, len(routes) - pages) == (22, 15)
+    assert (pages, len(routes) - pages) == (35, 32)
     assert result.requests >= 130
 
 

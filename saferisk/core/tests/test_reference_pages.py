@@ -29,7 +29,9 @@ def test_industry_search_and_export(world: Any) -> None:
     page = client.get("/reference/industries/", {"q": "2614"}).content.decode()
     assert "有机化学原料制造" in page
     response = client.get("/reference/industries/", {"parent": "26", "format": "xlsx"})
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = list(
+        load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True)
+    )
     assert rows[0] == ("代码", "名称", "级别", "上级代码", "在报告范围内", "行业主管部门")
     assert ("261", "基础化学原料制造", "中类", "26", "是", "应急管理") in rows
     assert len(rows) == 1 + 8  # the eight groups of division 26 (261–268)
