@@ -87,10 +87,76 @@ def child_import(path: Path) -> dict[str, object]:
         out["first"] = {k: getattr(first, k) for k in ("rows", "created", "updated", "unchanged", "rejected")}
         out["first_timings"] = first.timings
         out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # Forked check workers (PostgreSQL) share the parent's pages copy-on-write; the largest.
+        out["peak_worker_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         t0 = time.perf_counter()
         again = import_statistics_list(actor=None, path=path)
         out["again_s"] = time.perf_counter() - t0
         out["again"] = {k: getattr(again, k) for k in ("rows", "created", "updated", "unchanged", "rejected")}
+    return out
+
+
+def child_pages() -> dict[str, object]:
+    """The directory at 500,000 enterprises, as its users page through it: the list page (HTML,
+    first page then 20 pages onwards by cursor) for a province admin, a city and a county
+    regulator in each sort, and the API's deep page by OFFSET against the same page by cursor.
+    Baseline: the bare /healthz endpoint through the same client."""
+    _setup()
+    import re
+    import statistics
+
+    from django.test import Client
+
+    from saferisk.core.services import api_token_create
+    from saferisk.testing.makers import make_user
+
+    def timed(client: Client, url: str, **extra: object) -> tuple[float, object]:
+        t0 = time.perf_counter()
+        response = client.get(url, **extra)  # type: ignore[arg-type]
+        elapsed = time.perf_counter() - t0
+        assert response.status_code == 200, (url, response.status_code)
+        return elapsed * 1000, response
+
+    admin = make_user("bench_admin", "admin")
+    city = make_user("bench_city", "regulator", region="3205")
+    county = make_user("bench_county", "regulator", region="320506")
+    base = Client()
+    base_ms = sorted(timed(base, "/healthz")[0] for _ in range(50))
+    out: dict[str, object] = {"healthz_p50_ms": statistics.median(base_ms)}
+    pages: list[dict[str, object]] = []
+    for user in (admin, city, county):
+        client = Client()
+        client.force_login(user)
+        for sort in ("region", "name", "updated"):
+            first_ms, response = timed(client, f"/enterprises/?sort={sort}")
+            later = []
+            for _ in range(20):
+                match = re.search(r'rel="next" href="\?([^"]+)"', response.content.decode())  # type: ignore[attr-defined]
+                if not match:
+                    break
+                ms, response = timed(client, "/enterprises/?" + match.group(1).replace("&amp;", "&"))
+                later.append(ms)
+            pages.append(
+                {
+                    "user": user.username.removeprefix("bench_"),
+                    "sort": sort,
+                    "first_ms": first_ms,
+                    "later_p50_ms": statistics.median(later) if later else None,
+                    "later_max_ms": max(later) if later else None,
+                }
+            )
+    out["pages"] = pages
+    _, key = api_token_create(actor=None, user=admin, name="bench")
+    api = Client(headers={"Authorization": f"Bearer {key}"})
+    offset_ms, response = timed(api, "/api/v1/enterprises", data={"page": 5000, "page_size": 50})
+    cursor = response.json()["next"]  # type: ignore[attr-defined]
+    cursor_ms, _ = timed(api, "/api/v1/enterprises", data={"after": cursor, "page_size": 50, "page": 5001})
+    first_api_ms, _ = timed(api, "/api/v1/enterprises", data={"page_size": 50})
+    out["api"] = {
+        "first_ms": first_api_ms,
+        "offset_page_5000_ms": offset_ms,
+        "cursor_page_5001_ms": cursor_ms,
+    }
     return out
 
 
@@ -129,13 +195,14 @@ def main() -> None:
     targets.append(("postgresql", PG_ADMIN.rsplit("/", 1)[0] + "/saferisk_bench_import"))
     for _vendor, url in targets:
         imported = run("--import", url, path)
+        pages = run("--pages", url, path)
         baseline = run("--baseline", url, path)
-        results.append({**imported, "baseline": baseline})
+        results.append({**imported, "baseline": baseline, "directory": pages})
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     lines = [
         f"Machine: {machine}; file {path.name} ({path.stat().st_size / 1e6:.0f} MB, {ROWS:,} rows).",
         "",
-        "| database | import (first load) | baseline: read + raw write | ratio | re-import (all unchanged) | peak RSS | phases of the first load |",
+        "| database | import (first load) | baseline: read + raw write | ratio | re-import (all unchanged) | peak RSS (main / largest worker) | phases of the first load |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -145,7 +212,34 @@ def main() -> None:
         lines.append(
             f"| {r['vendor']} | {r['first_s']:.1f} s | {base:.1f} s ({b['reader']} {b['read_s']:.1f} s + "
             f"{'COPY' if r['vendor'] == 'postgresql' else 'executemany'} {b['write_s']:.1f} s) | "
-            f"{r['first_s'] / base:.2f}× | {r['again_s']:.1f} s | {r['peak_rss_mb']:.0f} MB | {phases} |"
+            f"{r['first_s'] / base:.2f}× | {r['again_s']:.1f} s | {r['peak_rss_mb']:.0f} / {r['peak_worker_rss_mb']:.0f} MB | {phases} |"
+        )
+    lines += [
+        "",
+        "Directory at this size (after the import above; ms per request through Django's test client,",
+        "HTML list page with count; later = the 20 pages after the first, followed by cursor):",
+        "",
+        "| database | user | sort | first page | later pages p50 / max | bare /healthz p50 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        d = r["directory"]
+        for p in d["pages"]:
+            later = (
+                f"{p['later_p50_ms']:.0f} / {p['later_max_ms']:.0f}" if p["later_p50_ms"] is not None else "–"
+            )
+            lines.append(
+                f"| {r['vendor']} | {p['user']} | {p['sort']} | {p['first_ms']:.0f} | {later} | {d['healthz_p50_ms']:.1f} |"
+            )
+    lines += [
+        "",
+        "| database | API first page | API page 5,000 by OFFSET | page 5,001 by cursor |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        a = r["directory"]["api"]
+        lines.append(
+            f"| {r['vendor']} | {a['first_ms']:.0f} ms | {a['offset_page_5000_ms']:.0f} ms | {a['cursor_page_5001_ms']:.0f} ms |"
         )
     report = "\n".join(lines)
     print(report)
@@ -156,6 +250,8 @@ def main() -> None:
 if __name__ == "__main__":
     if "--baseline" in sys.argv:
         print(json.dumps(child_baseline(Path(sys.argv[-1]))))
+    elif "--pages" in sys.argv:
+        print(json.dumps(child_pages()))
     elif "--import" in sys.argv:
         print(json.dumps(child_import(Path(sys.argv[-1]))))
     else:

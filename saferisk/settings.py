@@ -184,6 +184,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SAFERISK_NOTIFY_BACKEND = os.environ.get("SAFERISK_NOTIFY_BACKEND", "database")
 SAFERISK_SMS_URL = os.environ.get("SAFERISK_SMS_URL", "")
 SAFERISK_SMS_TOKEN = os.environ.get("SAFERISK_SMS_TOKEN", "")
+# The address written into login notices; `saferisk demo` sets it from --host/--port.
+SAFERISK_PUBLIC_URL = os.environ.get("SAFERISK_PUBLIC_URL", "")
 
 TASKS = {
     "default": {

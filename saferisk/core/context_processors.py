@@ -12,22 +12,31 @@ from saferisk.core.choices import Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The menu for this user. Exactly one item is active: the one whose path is the longest
+    prefix of the current page (so /enterprises/obligations/ lights "Obligation checks", not
+    "Enterprises" as well)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    # (url name, label, path prefix that marks the item active; "" = the url itself)
-    items: list[tuple[str, Any, str]] = [("core:home", _("Home"), "")]
+    # (url, label, path prefix that marks the item active)
+    items: list[tuple[str, Any, str]] = [(reverse("core:home"), _("Home"), "")]
     if user.is_admin or user.role == Role.REGULATOR:
-        items.append(("enterprises:enterprise_list", _("Enterprises"), ""))
-        items.append(("core:user_list", _("Users"), ""))
+        enterprises = reverse("enterprises:enterprise_list")
+        items.append((enterprises, _("Enterprises"), enterprises))
+        obligations = reverse("enterprises:obligation_list", args=["safety-director"])
+        items.append((obligations, _("Obligation checks"), "/enterprises/obligations/"))
+        items.append((reverse("core:user_list"), _("Users"), reverse("core:user_list")))
     if user.role in (Role.ENTERPRISE_FILLER, Role.ENTERPRISE_PRINCIPAL) and user.enterprise_id:
-        items.append(("enterprises:enterprise_mine", _("Our enterprise"), "/enterprises/"))
-    items.append(("core:audit_list", _("Audit log"), ""))
-    items.append(("core:region_list", _("Reference data"), "/reference/"))
+        mine = reverse("enterprises:enterprise_mine")
+        items.append((mine, _("Our enterprise"), "/enterprises/"))
+        profile = reverse("enterprises:enterprise_profile", args=[user.enterprise_id])
+        items.append((profile, _("Enterprise profile"), profile))
+        commitments = reverse("enterprises:commitment_list", args=[user.enterprise_id])
+        items.append((commitments, _("Safety commitment"), commitments))
+    items.append((reverse("core:audit_list"), _("Audit log"), reverse("core:audit_list")))
+    items.append((reverse("core:region_list"), _("Reference data"), "/reference/"))
     path = request.path
-    nav = []
-    for name, label, prefix in items:
-        url = reverse(name)
-        active = path == url if url == "/" else path.startswith(prefix or url)
-        nav.append({"url": url, "label": label, "active": active})
+    matches = [prefix for _url, _label, prefix in items if prefix and path.startswith(prefix)]
+    best = max(matches, key=len) if matches else ("" if path == "/" else None)
+    nav = [{"url": url, "label": label, "active": prefix == best} for url, label, prefix in items]
     return {"nav_items": nav}

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 
@@ -26,6 +27,7 @@ class KeysetPage:
     is_first: bool
     number: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+    prev_cursor: str | None = None
 
     @property
     def start_index(self) -> int:
@@ -54,6 +56,15 @@ def decode(cursor: str | None, length: int) -> list[Any] | None:
     return values if isinstance(values, list) and len(values) == length else None
 
 
+def _reverse(fields: list[str]) -> list[str]:
+    return [f[1:] if f.startswith("-") else f"-{f}" for f in fields]
+
+
+def cursor_of(item: Any, fields: list[str]) -> str:
+    """The cursor that points just past `item` in the order of `fields`."""
+    return encode([getattr(item, f.lstrip("-").replace("__", "_")) for f in fields])
+
+
 def _after(queryset: QuerySet[Any], fields: list[str], values: list[Any]) -> QuerySet[Any]:
     """Rows strictly after `values` in the order of `fields` ("-name" = descending).
 
@@ -68,7 +79,15 @@ def _after(queryset: QuerySet[Any], fields: list[str], values: list[Any]) -> Que
         qualified = ", ".join(f'"{table}"."{c.strip()}"' for c in columns.split(","))
         op = "<" if descending.pop() else ">"
         marks = ", ".join(["%s"] * len(fields))
-        return queryset.extra(where=[f"({qualified}) {op} ({marks})"], params=values)  # noqa: S610
+        # Raw SQL gets no adaptation from Django, so each value goes through its field: a
+        # datetime must reach SQLite in the stored text form, or equal timestamps compare wrong.
+        params = [
+            meta.get_field(f.lstrip("-")).get_db_prep_value(
+                meta.get_field(f.lstrip("-")).to_python(v), connection, prepared=False
+            )
+            for f, v in zip(fields, values, strict=True)
+        ]
+        return queryset.extra(where=[f"({qualified}) {op} ({marks})"], params=params)  # noqa: S610
     q = Q()
     for i, spec in enumerate(fields):
         name = spec.lstrip("-")
@@ -80,21 +99,41 @@ def _after(queryset: QuerySet[Any], fields: list[str], values: list[Any]) -> Que
 
 
 def keyset_page(
-    queryset: QuerySet[Any], *, fields: list[str], cursor: str | None, size: int = 50, number: int = 1
+    queryset: QuerySet[Any],
+    *,
+    fields: list[str],
+    cursor: str | None,
+    size: int = 50,
+    number: int = 1,
+    before: str | None = None,
 ) -> KeysetPage:
-    """One page of `queryset` ordered by `fields` (which must end in a unique column)."""
-    values = decode(cursor, len(fields))
-    ordered = queryset.order_by(*fields)
+    """One page of `queryset` ordered by `fields` (which must end in a unique column): the first
+    page, the page after the row in `cursor`, or (with `before`) the page before that row, found
+    by walking the index backwards and turning the rows round."""
     count = queryset.order_by().count()
-    if values is not None:
-        ordered = _after(ordered, fields, values)
+    back = decode(before, len(fields))
+    values = None if back is not None else decode(cursor, len(fields))
+    if back is not None:
+        items = list(_after(queryset.order_by(*_reverse(fields)), _reverse(fields), back)[: size + 1])
+        earlier = len(items) > size
+        items = items[:size][::-1]
+        number = max(1, number) if earlier else 1
+        if not earlier:  # we are back at the top: a full first page, as a fresh visit shows it
+            items = list(queryset.order_by(*fields)[: size + 1])
+            more = len(items) > size
+            items = items[:size]
+        else:
+            more = True
     else:
-        number = 1
-    items = list(ordered[: size + 1])
-    more = len(items) > size
-    items = items[:size]
-    next_cursor = None
-    if more and items:
-        last = items[-1]
-        next_cursor = encode([getattr(last, f.lstrip("-").replace("__", "_")) for f in fields])
-    return KeysetPage(items, count, size, next_cursor, values is None, number)
+        ordered = queryset.order_by(*fields)
+        if values is not None:
+            ordered = _after(ordered, fields, values)
+        else:
+            number = 1
+        items = list(ordered[: size + 1])
+        more = len(items) > size
+        items = items[:size]
+        earlier = values is not None
+    next_cursor = cursor_of(items[-1], fields) if more and items else None
+    prev_cursor = cursor_of(items[0], fields) if earlier and items else None
+    return KeysetPage(items, count, size, next_cursor, not earlier, number, prev_cursor=prev_cursor)

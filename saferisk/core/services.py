@@ -43,8 +43,11 @@ USER_AUDIT_FIELDS = (
 
 
 def generate_password(length: int = 12) -> str:
-    """A random password that satisfies the policy (all four character classes)."""
-    alphabet = string.ascii_letters + string.digits + "#@%+=!"
+    """A random password that satisfies the policy (all four character classes).
+
+    It is read off paper and typed in by hand, so characters that look alike in print
+    (0/O/o, 1/l/I, !/|) are left out."""
+    alphabet = "".join(c for c in string.ascii_letters + string.digits if c not in "0Oo1lI") + "#@%+="
     while True:
         pw = "".join(secrets.choice(alphabet) for _ in range(length))
         if (

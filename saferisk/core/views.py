@@ -82,7 +82,12 @@ def list_response(
         except ValueError:
             number = 1
         page: Any = keyset_page(
-            queryset, fields=keyset, cursor=request.GET.get("after"), size=PAGE_SIZE, number=number
+            queryset,
+            fields=keyset,
+            cursor=request.GET.get("after"),
+            before=request.GET.get("before"),
+            size=PAGE_SIZE,
+            number=number,
         )
     else:
         page = paginate(request, queryset)

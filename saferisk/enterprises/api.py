@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from saferisk.core.pagination import Pagination
 from saferisk.core.routes import create_route, list_route, object_route
@@ -91,7 +92,7 @@ def enterprise_import_create(
         dry_run=dry_run,
         default_above_scale=above_scale,
     )
-    return 202, job
+    return Status(202, job)
 
 
 @router.get(

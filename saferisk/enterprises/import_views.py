@@ -9,12 +9,12 @@ from urllib.parse import quote
 
 import xlsxwriter
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from saferisk.core import uscc
 from saferisk.core.errors import DomainError, Forbidden
 from saferisk.core.routes import list_route, object_route, reference_route
 from saferisk.core.scoping import scoped
@@ -56,7 +56,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         except (DomainError, Forbidden) as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("The file is uploaded and queued for import."))
+            # No flash message: the progress card says "queued", then running, then the outcome.
             return redirect("enterprises:import_detail", pk=job.pk)
     jobs = scoped(user, ImportJob).select_related("created_by", "region")[:50]
     can_import = user.is_admin or user.is_regulator
@@ -107,7 +107,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
             i, i, 22 if f in ("uscc", "name", "address") else 14, text if f != "employees" else None
         )
     example = [
-        "91320115MA1XXXXXXX",
+        uscc.make("320115", "MA1W2X3Y4"),  # a well-formed code, so the example row imports as is
         "示例化工有限公司",
         "320115001",
         "2614",

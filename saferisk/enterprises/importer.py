@@ -49,8 +49,9 @@ log = logging.getLogger(__name__)
 STAGING = "enterprise_import_staging"  # name prefix; a shared table adds the process and job
 STAGING_COLUMNS = ("row_no", *sl.ROW_FIELDS)
 CHUNK = 5000
-BULK_MIN_ROWS = 50_000
-PARALLEL_MIN_ROWS = 20_000  # below this, forking workers costs more than it saves  # below this, inserting through the live indexes is cheap enough
+BULK_MIN_ROWS = 50_000  # below this, inserting through the live indexes is cheap enough
+ANALYZE_MIN_ROWS = 10_000  # an import that changes this many rows refreshes the planner statistics
+PARALLEL_MIN_ROWS = 20_000  # below this, forking workers costs more than it saves
 _IMPORT_LOCK_ID = 0x5AFE_1A9B  # advisory lock: one merge into the directory at a time
 
 _STAGING_TYPES = {
@@ -276,6 +277,13 @@ def _merge(
         result.created = cur.rowcount
         for statement in rebuild:
             cur.execute(statement)
+        if connection.vendor == "postgresql" and result.created + result.updated >= max(
+            ANALYZE_MIN_ROWS, existing // 10
+        ):
+            # Fresh statistics now rather than at autovacuum's leisure: without them PostgreSQL
+            # guesses a city's share of a freshly loaded directory 16 times too small and pages it
+            # through a nested loop (4.4 s a page instead of 60 ms, measured at 500,000 rows).
+            cur.execute(f"ANALYZE {table}")
 
 
 def _suspend_indexes(cur: Any, table: str) -> list[str]:
@@ -560,7 +568,12 @@ def import_statistics_list(
 
     report = progress or (lambda phase, done, total: None)
     try:
-        table = open_table(path, name=name)
+        table = open_table(
+            path,
+            name=name,
+            wanted=lambda head: sl.find_layout(head) is not None,
+            scan=sl.HEADER_SCAN_ROWS,
+        )
     except TableError as exc:
         raise DomainError("file_unreadable", str(exc)) from exc
     head: list[tuple[int, list[Any]]] = []

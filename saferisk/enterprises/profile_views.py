@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 
 from saferisk.core.choices import ENTERPRISE_ROLES, Role
 from saferisk.core.errors import DomainError, NotFound
-from saferisk.core.models import Region, User
+from saferisk.core.models import User
 from saferisk.core.routes import admin_route, list_route, object_route, reference_route
 from saferisk.core.scoping import can, scoped
 from saferisk.core.views import get_or_404, list_response, parse_filters
-from saferisk.enterprises import obligations, profile
+from saferisk.enterprises import obligations, profile, selectors
 from saferisk.enterprises.models import Enterprise, SafetyCommitment, SafetyDirectorRule
 from saferisk.enterprises.obligation_columns import OBLIGATION_COLUMNS, OBLIGATION_TITLES
 from saferisk.enterprises.obligations import ObligationKind
@@ -192,8 +192,7 @@ def obligation_list(request: HttpRequest, kind: str) -> HttpResponseBase:
         raise Http404 from None
     filters, warning = parse_filters(request, ObligationFilter)
     qs = filters.filter(obligations.obligation_list(user=actor, kind=obligation))
-    prefix = actor.jurisdiction_prefix or ""
-    regions = Region.objects.filter(code__startswith=prefix).exclude(level__in=["town", "province"])
+    regions = selectors.filter_regions(user=actor)
     tabs = [(k.value, OBLIGATION_TITLES[k]) for k in ObligationKind]
     return list_response(
         request,

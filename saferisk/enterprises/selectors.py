@@ -19,6 +19,16 @@ NEXT_LEVEL = {
 }
 
 
+def filter_regions(*, user: User) -> QuerySet[Region]:
+    """The regions offered in a list's region filter: the user's jurisdiction down to towns for
+    a county (or town) regulator, down to counties above that (a province has ~1,300 towns)."""
+    prefix = user.jurisdiction_prefix or ""
+    regions = Region.objects.filter(code__startswith=prefix).exclude(level=RegionLevel.PROVINCE)
+    if len(prefix) < 6:
+        regions = regions.exclude(level=RegionLevel.TOWN)
+    return regions.order_by("code")
+
+
 def enterprise_list(*, user: User) -> QuerySet[Enterprise]:
     return scoped(user, Enterprise).select_related("region", "industry")
 

@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -45,19 +46,28 @@ def decode_text(raw: bytes) -> str:
     raise TableError("无法识别文件编码（应为 UTF-8 或 GB18030）")
 
 
-def _spreadsheet(path: Path) -> Table:
+HeadCheck = Callable[[list[tuple[int, list[Any]]]], bool]
+
+
+def _spreadsheet(path: Path, wanted: HeadCheck | None, scan: int) -> Table:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         raise TableError(f"无法读取表格文件：{exc}") from exc
-    sheet = None
-    for name in book.sheet_names:
-        candidate = book.get_sheet_by_name(name)
-        if candidate.height > 0:
-            sheet = candidate
-            break
-    if sheet is None:
+    sheets = [s for s in (book.get_sheet_by_name(n) for n in book.sheet_names) if s.height > 0]
+    if not sheets:
         raise TableError("表格文件中没有数据")
+    sheet = sheets[0]
+    if wanted is not None:
+        # The first sheet whose top rows hold what the caller looks for (a header row), so a
+        # workbook with a notes sheet first, or our own error workbook, still imports.
+        for candidate in sheets:
+            top = candidate.start[0] if candidate.start else 0
+            first = islice(candidate.iter_rows(), scan)
+            head = [(top + i + 1, cells) for i, cells in enumerate(first)]
+            if wanted(head):
+                sheet = candidate
+                break
     # The data range starts at the first used cell; rows above it are empty and not returned.
     first_row, first_col = sheet.start or (0, 0)
 
@@ -86,12 +96,15 @@ def _csv(path: Path) -> Table:
     return Table(total=total, rows=rows(), restart=rows)
 
 
-def open_table(path: Path, *, name: str | None = None) -> Table:
-    """Open the first non-empty sheet of a spreadsheet, or a CSV file; `name` is the file name
-    as uploaded (the stored file may be renamed)."""
+def open_table(
+    path: Path, *, name: str | None = None, wanted: HeadCheck | None = None, scan: int = 30
+) -> Table:
+    """Open a CSV file, or the sheet of a spreadsheet whose first `scan` rows satisfy `wanted`
+    (else the first non-empty sheet); `name` is the file name as uploaded (the stored file may
+    be renamed)."""
     suffix = Path(name or path.name).suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES:
-        return _spreadsheet(path)
+        return _spreadsheet(path, wanted, scan)
     if suffix in CSV_SUFFIXES:
         return _csv(path)
     raise TableError(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .xlsx、.xls 或 .csv 文件")

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from saferisk.core import selectors as core_selectors
-from saferisk.core.models import Industry, KeySector, Region, User
+from saferisk.core.models import Industry, KeySector, User
 from saferisk.core.routes import list_route, object_route, personal_route
 from saferisk.core.views import get_or_404, list_response, parse_filters
 from saferisk.enterprises import selectors
@@ -31,15 +31,14 @@ SORTS = {
 def enterprise_list(request: HttpRequest) -> HttpResponseBase:
     filters, warning = parse_filters(request, EnterpriseFilter)
     qs = filters.filter(selectors.enterprise_list(user=request.user))  # type: ignore[arg-type]
-    prefix = getattr(request.user, "jurisdiction_prefix", None) or ""
-    # The region tree down to towns for a county (or town) regulator, to counties above that.
-    regions = Region.objects.filter(code__startswith=prefix).exclude(level="province")
-    if len(prefix) < 6:
-        regions = regions.exclude(level="town")
+    regions = selectors.filter_regions(user=request.user)  # type: ignore[arg-type]
     sort = request.GET.get("sort", "region")
     if sort not in SORTS:
         sort = "region"
-    industries = Industry.objects.filter(level__in=["section", "division"], in_scope=True).order_by("code")
+    # Each section, then its divisions ("-level": "section" sorts after "division").
+    industries = Industry.objects.filter(level__in=["section", "division"], in_scope=True).order_by(
+        "section", "-level", "code"
+    )
     return list_response(
         request,
         queryset=qs,

@@ -48,12 +48,17 @@ def test_county_regulator_filters_pages_and_exports_only_their_county(
     assert f"共 {PAGE + 6} 条" in page.inner_text(".card-footer") or str(PAGE + 6) in page.inner_text(
         ".card-footer"
     )
+    first_rows = page.inner_text("#results tbody")
     # Keyset paging: the next page continues where the first stopped and still never shows 吴中.
     page.click("a[rel=next]")
     page.wait_for_url("**after=*")
     second = page.inner_text("#results")
     assert "吴中" not in second
     assert "江宁目录企业054有限公司" in second or "江宁只到区县的金属企业" in second
+    page.click("a[rel=prev]")
+    page.wait_for_url("**before=*")
+    assert page.inner_text("#results tbody") == first_rows  # the same first page again
+    assert page.locator("a[rel=prev]").count() == 0  # back on the first page
 
     # Filter by industry division through the tree select: htmx swaps the results, the URL follows.
     page.goto(f"{live_server.url}/enterprises/")
@@ -70,6 +75,10 @@ def test_county_regulator_filters_pages_and_exports_only_their_county(
     page.press("input[name=q]", "Enter")
     page.wait_for_url("**q=*")
     assert page.locator("#results tbody tr").count() == 5  # 000, 002, 004, 006, 008
+    # Searching again replaces the query string rather than piling parameters onto it.
+    page.press("input[name=q]", "Enter")
+    page.wait_for_timeout(300)
+    assert page.url.count("q=") == 1, page.url
     with page.expect_download() as info:
         page.click("text=导出Excel")
     data = open(info.value.path(), "rb").read()  # noqa: PTH123, SIM115

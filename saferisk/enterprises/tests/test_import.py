@@ -182,6 +182,13 @@ def test_messy_workbook_every_row_accounted_for(world: Any, tmp_path: Path) -> N
     event = AuditEvent.objects.get(action="enterprise.imported")
     assert event.actor == world.county_regulator
     assert event.changes["after"]["created"] == 5
+    # Uploading the error workbook itself finds the rows to fix on its second sheet.
+    again = import_statistics_list(
+        actor=world.county_regulator, path=Path(default_storage.path(result.error_file))
+    )
+    assert again.rows == 7
+    assert again.rejected == 6, again.errors  # the in-file duplicate now stands alone
+    assert again.ignored_columns == ["原始行号", "序号", "备注"]
 
 
 def test_reimport_same_file_is_unchanged_and_changes_are_counted_and_audited(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -56,6 +57,8 @@ class Command(BaseCommand):
         if granian is None:
             raise SystemExit("granian is not installed: run `make demo` or `pip install granian`")
         env = os.environ.copy()
+        # Login notices name the address people reach the demo at.
+        env.setdefault("SAFERISK_PUBLIC_URL", f"http://{host}:{port}/")
         worker = subprocess.Popen([sys.executable, "-m", "saferisk.cli", "db_worker"], env=env)
         self.stdout.write(f"后台任务进程已启动（pid {worker.pid}）。")
         self.stdout.write(f"服务地址：http://{host}:{port}/")
@@ -69,10 +72,24 @@ class Command(BaseCommand):
             "--no-ws",
             "saferisk.wsgi:application",
         ]  # fmt: skip
+        # A SIGTERM (from a supervisor or `kill`) must stop the children as Ctrl-C does,
+        # or the server and the worker outlive the demo and keep the port.
+        signal.signal(signal.SIGTERM, _interrupt)
+        children = [worker]
         try:
-            subprocess.run(server, env=env, check=False)
+            children.append(subprocess.Popen(server, env=env))
+            children[-1].wait()
         except KeyboardInterrupt:
             pass
         finally:
-            worker.terminate()
-            worker.wait(timeout=10)
+            for child in children:
+                child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
