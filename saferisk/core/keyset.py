@@ -98,6 +98,25 @@ def _after(queryset: QuerySet[Any], fields: list[str], values: list[Any]) -> Que
     return queryset.filter(q)
 
 
+def page_keys(queryset: QuerySet[Any], fields: list[str], after: list[Any] | None, limit: int) -> list[Any]:
+    """Primary keys of the next `limit` rows after `after` in the order of `fields`.
+
+    Asked of the filtered table alone, without the joins `select_related` adds: the planner then
+    has one index to walk and nothing to misjudge. With the joins, a freshly imported directory
+    (every row the same `updated_at`) made PostgreSQL expect one row and nest a scan of the
+    regions inside a scan of 500,000 enterprises, for minutes."""
+    ordered = queryset.select_related(None).order_by(*fields)
+    if after is not None:
+        ordered = _after(ordered, fields, after)
+    return list(ordered.values_list("pk", flat=True)[:limit])
+
+
+def rows_in_order(queryset: QuerySet[Any], keys: list[Any]) -> list[Any]:
+    """The rows for `keys`, in that order, with whatever the queryset selects and prefetches."""
+    found = {obj.pk: obj for obj in queryset.order_by().filter(pk__in=keys)}
+    return [found[k] for k in keys if k in found]
+
+
 def keyset_page(
     queryset: QuerySet[Any],
     *,
@@ -114,26 +133,20 @@ def keyset_page(
     back = decode(before, len(fields))
     values = None if back is not None else decode(cursor, len(fields))
     if back is not None:
-        items = list(_after(queryset.order_by(*_reverse(fields)), _reverse(fields), back)[: size + 1])
-        earlier = len(items) > size
-        items = items[:size][::-1]
-        number = max(1, number) if earlier else 1
-        if not earlier:  # we are back at the top: a full first page, as a fresh visit shows it
-            items = list(queryset.order_by(*fields)[: size + 1])
-            more = len(items) > size
-            items = items[:size]
-        else:
-            more = True
+        keys = page_keys(queryset, _reverse(fields), back, size + 1)
+        earlier = len(keys) > size
+        if earlier:
+            keys, more = keys[:size][::-1], True
+        else:  # back at the top: a full first page, as a fresh visit shows it
+            keys = page_keys(queryset, fields, None, size + 1)
+            more, keys, number = len(keys) > size, keys[:size], 1
     else:
-        ordered = queryset.order_by(*fields)
-        if values is not None:
-            ordered = _after(ordered, fields, values)
-        else:
-            number = 1
-        items = list(ordered[: size + 1])
-        more = len(items) > size
-        items = items[:size]
+        keys = page_keys(queryset, fields, values, size + 1)
+        more, keys = len(keys) > size, keys[:size]
         earlier = values is not None
+        if not earlier:
+            number = 1
+    items = rows_in_order(queryset, keys)
     next_cursor = cursor_of(items[-1], fields) if more and items else None
     prev_cursor = cursor_of(items[0], fields) if earlier and items else None
     return KeysetPage(items, count, size, next_cursor, not earlier, number, prev_cursor=prev_cursor)

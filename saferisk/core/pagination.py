@@ -17,7 +17,7 @@ from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
 from saferisk.core.errors import DomainError
-from saferisk.core.keyset import cursor_of, decode, keyset_page
+from saferisk.core.keyset import cursor_of, decode, keyset_page, rows_in_order
 
 MAX_PAGE_SIZE = 200
 
@@ -73,9 +73,13 @@ class Pagination(PaginationBase):
             return _out(page.items, page.count, number, size, page.next_cursor)
         # OFFSET to the requested page, and a cursor onwards from its last row.
         start = (number - 1) * size
-        rows = list(queryset.order_by(*fields)[start : start + size + 1])
-        items = rows[:size]
-        next_cursor = cursor_of(items[-1], fields) if len(rows) > size else None
+        keys = list(
+            queryset.select_related(None)
+            .order_by(*fields)
+            .values_list("pk", flat=True)[start : start + size + 1]
+        )
+        items = rows_in_order(queryset, keys[:size])
+        next_cursor = cursor_of(items[-1], fields) if len(keys) > size and items else None
         return _out(items, self._items_count(queryset), number, size, next_cursor)
 
 
