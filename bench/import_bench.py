@@ -101,6 +101,7 @@ def child_pages() -> dict[str, object]:
     first page then 20 pages onwards by cursor) for a province admin, a city and a county
     regulator in each sort, and the API's deep page by OFFSET against the same page by cursor.
     Baseline: the bare /healthz endpoint through the same client."""
+    os.environ["ALLOWED_HOSTS"] = "testserver"
     _setup()
     import re
     import statistics
@@ -117,9 +118,15 @@ def child_pages() -> dict[str, object]:
         assert response.status_code == 200, (url, response.status_code)
         return elapsed * 1000, response
 
-    admin = make_user("bench_admin", "admin")
-    city = make_user("bench_city", "regulator", region="3205")
-    county = make_user("bench_county", "regulator", region="320506")
+    from saferisk.core.models import User
+
+    def user(name: str, role: str, region: str | None = None) -> User:
+        existing = User.objects.filter(username=name).first()
+        return existing or make_user(name, role, region=region)
+
+    admin = user("bench_admin", "admin")
+    city = user("bench_city", "regulator", "320500")
+    county = user("bench_county", "regulator", "320506")
     base = Client()
     base_ms = sorted(timed(base, "/healthz")[0] for _ in range(50))
     out: dict[str, object] = {"healthz_p50_ms": statistics.median(base_ms)}

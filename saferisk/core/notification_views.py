@@ -32,12 +32,22 @@ class NotificationFilter(FilterSchema):
     kind: str | None = Field(None, description="通知类型，如 account_onboarded")
 
 
+BACKEND_LABELS = {
+    "console": _("Console (development)"),
+    "database": _("Stored only (no sending)"),
+    "sms": _("SMS gateway"),
+}
+
 NOTIFICATION_COLUMNS = [
     Column(_("Time"), lambda n: n.created_at, 20),
-    Column(_("Recipient"), lambda n: n.recipient.username if n.recipient_id else "", 22),
+    Column(
+        _("Recipient"),
+        lambda n: (n.recipient.full_name or n.recipient.username) if n.recipient_id else "",
+        22,
+    ),
     Column(_("Phone"), lambda n: mask_phone(n.phone), 14),
     Column(_("Kind"), lambda n: str(KIND_LABELS.get(n.kind, n.kind)), 14),
-    Column(_("Backend"), lambda n: n.backend, 10),
+    Column(_("Backend"), lambda n: str(BACKEND_LABELS.get(n.backend, n.backend)), 10),
     Column(_("Status"), lambda n: n.get_status_display(), 10),
     Column(_("Error"), lambda n: n.error, 30),
     Column(_("Message"), lambda n: n.body, 60),

@@ -208,7 +208,9 @@ def _merge(
     transaction."""
     table = connection.ops.quote_name(Enterprise._meta.db_table)
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    now = timezone.now()
+    # Raw SQL bypasses the field: adapt the timestamp as the ORM would store it (SQLite keeps
+    # text, and "…+00:00" would not compare equal to what the ORM writes and filters with).
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK_ID])
