@@ -167,7 +167,8 @@ class SafetyDirectorRule(models.Model):
 
     An enterprise is covered when it belongs to one of the rule's key sectors or industry-code
     prefixes and reaches either threshold that the rule sets (a blank threshold is not tested;
-    a rule with no threshold covers the whole sector). Admins edit these rows; no code changes."""
+    a rule with no threshold covers the whole sector), and lies in the rule's region when it has
+    one (cities set their own thresholds). Admins edit these rows; no code changes."""
 
     name = models.CharField(_("name"), max_length=100)
     key_sectors = models.ManyToManyField("core.KeySector", verbose_name=_("key sectors"), blank=True)
@@ -180,6 +181,15 @@ class SafetyDirectorRule(models.Model):
     min_employees = models.PositiveIntegerField(_("employees at least"), null=True, blank=True)
     min_revenue = models.DecimalField(
         _("revenue at least (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    region = models.ForeignKey(
+        "core.Region",
+        verbose_name=_("applies in"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Leave blank for the whole province; a city or county limits the rule to it."),
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)

@@ -41,12 +41,17 @@ class ObligationKind(StrEnum):
 
 def active_rules() -> list[SafetyDirectorRule]:
     """The active rules with their key sectors (two small queries)."""
-    return list(SafetyDirectorRule.objects.filter(active=True).prefetch_related("key_sectors"))
+    return list(
+        SafetyDirectorRule.objects.filter(active=True)
+        .select_related("region")
+        .prefetch_related("key_sectors")
+    )
 
 
 def rule_q(rule: SafetyDirectorRule) -> Q:
-    """Enterprises one rule covers: in one of its key sectors or industry-code prefixes, and at
-    or above either threshold it sets (a rule without thresholds covers its whole sector)."""
+    """Enterprises one rule covers: in one of its key sectors or industry-code prefixes, at or
+    above either threshold it sets (a rule without thresholds covers its whole sector), and in
+    its region when it names one."""
     members: list[Q] = []
     sectors = sorted(s.code for s in rule.key_sectors.all())
     if sectors:
@@ -61,7 +66,8 @@ def rule_q(rule: SafetyDirectorRule) -> Q:
     if rule.min_revenue is not None:
         thresholds.append(Q(revenue__gte=rule.min_revenue))
     size = reduce(or_, thresholds) if thresholds else Q()
-    return reduce(or_, members) & size
+    place = Q(region__code__startswith=rule.region.prefix) if rule.region is not None else Q()
+    return reduce(or_, members) & size & place
 
 
 def safety_director_required_q(rules: Iterable[SafetyDirectorRule]) -> Q:

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from saferisk.core import uscc as uscc_rules
 from saferisk.core.audit import audit_record, diff, snapshot
-from saferisk.core.choices import ENTERPRISE_ROLES
+from saferisk.core.choices import ENTERPRISE_ROLES, RegionLevel
 from saferisk.core.errors import DomainError, Forbidden
 from saferisk.core.models import Industry, KeySector, Region, User
 from saferisk.core.scoping import can, scoped_get
@@ -443,9 +443,10 @@ def commitment_upload(
 
 # --- Safety-director rules ---------------------------------------------------------------------
 
-RULE_FIELDS = ("name", "industry_prefixes", "min_employees", "min_revenue", "source", "active")
+RULE_FIELDS = ("name", "region", "industry_prefixes", "min_employees", "min_revenue", "source", "active")
 RULE_LABELS = {
     "name": "名称",
+    "region": "适用地区",
     "industry_prefixes": "行业代码前缀",
     "min_employees": "从业人员下限",
     "min_revenue": "营业收入下限",
@@ -474,6 +475,8 @@ def _clean_rule(rule: SafetyDirectorRule, data: Mapping[str, Any]) -> dict[str, 
         elif name in ("min_employees", "min_revenue"):
             kind = int if name == "min_employees" else Decimal
             out[name] = _non_negative(name, value, kind, RULE_LABELS[name])
+        elif name == "region":
+            out[name] = _rule_region(value)
         elif name == "active":
             if not isinstance(value, bool):
                 raise DomainError("boolean_invalid", "启用应为是或否", field=name)
@@ -494,6 +497,19 @@ def _clean_rule(rule: SafetyDirectorRule, data: Mapping[str, Any]) -> dict[str, 
             "rule_scope_required", "请至少选择一个重点行业领域或填写一个行业代码前缀", field="key_sectors"
         )
     return out
+
+
+def _rule_region(value: Any) -> Region | None:
+    """A rule applies province-wide (blank) or in one city or county."""
+    code = str(value or "").strip()
+    if not code:
+        return None
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise DomainError("region_unknown", f"行政区划代码“{code}”不存在", field="region")
+    if region.level not in (RegionLevel.CITY, RegionLevel.COUNTY):
+        raise DomainError("region_level", "适用地区应为设区市或县（市、区），全省适用请留空", field="region")
+    return region
 
 
 def _rule_snapshot(rule: SafetyDirectorRule) -> dict[str, Any]:

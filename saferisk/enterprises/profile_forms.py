@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from saferisk.core.models import KeySector
+from saferisk.core.models import KeySector, Region
 from saferisk.enterprises.choices import StandardisationGrade
 from saferisk.enterprises.models import Enterprise, SafetyDirectorRule
 
@@ -63,6 +63,11 @@ class CommitmentUploadForm(forms.Form):
 
 class SafetyDirectorRuleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
+    region = forms.ChoiceField(
+        label=_("Applies in"),
+        required=False,
+        help_text=SafetyDirectorRule._meta.get_field("region").help_text,
+    )
     key_sectors = forms.MultipleChoiceField(
         label=_("Key sectors"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -82,11 +87,17 @@ class SafetyDirectorRuleForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["key_sectors"].choices = _sector_choices()  # type: ignore[attr-defined]
+        cities_and_counties = Region.objects.filter(level__in=["city", "county"]).order_by("code")
+        self.fields["region"].choices = [("", _("Whole province"))] + [  # type: ignore[attr-defined]
+            (r.code, f"{'　' if r.level == 'county' else ''}{r.name}") for r in cities_and_counties
+        ]
 
     @staticmethod
     def initial_for(rule: SafetyDirectorRule) -> dict[str, Any]:
+        skip = {"key_sectors", "region"}
         initial: dict[str, Any] = {
-            name: getattr(rule, name) for name in SafetyDirectorRuleForm.base_fields if name != "key_sectors"
+            name: getattr(rule, name) for name in SafetyDirectorRuleForm.base_fields if name not in skip
         }
         initial["key_sectors"] = [s.code for s in rule.key_sectors.all()]
+        initial["region"] = rule.region_id or ""
         return initial

@@ -127,6 +127,7 @@ class ObligationOut(Schema):
 class RuleOut(Schema):
     id: int
     name: str
+    region_id: str | None = Field(None, description="适用地区（设区市或县级代码），null 表示全省")
     key_sectors: list[str]
     industry_prefixes: str
     min_employees: int | None
@@ -143,6 +144,7 @@ class RuleIn(Schema):
     """Only the fields sent change; send `min_employees: null` to stop testing headcount."""
 
     name: str | None = None
+    region: str | None = Field(None, description="适用地区：设区市或县级行政区划代码；空字符串表示全省")
     key_sectors: list[str] | None = None
     industry_prefixes: str | None = Field(None, description="以空格分隔的行业代码前缀，如 06 07 08")
     min_employees: int | None = Field(None, ge=0, le=2_000_000_000)

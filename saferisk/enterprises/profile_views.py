@@ -212,7 +212,7 @@ def obligation_list(request: HttpRequest, kind: str) -> HttpResponseBase:
 @login_required
 @reference_route
 def safety_director_rule_list(request: HttpRequest) -> HttpResponse:
-    rules = scoped(request.user, SafetyDirectorRule).prefetch_related("key_sectors")
+    rules = scoped(request.user, SafetyDirectorRule).select_related("region").prefetch_related("key_sectors")
     return render(request, "enterprises/safety_director_rule_list.html", {"rules": rules})
 
 

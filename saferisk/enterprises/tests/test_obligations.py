@@ -99,6 +99,33 @@ def test_editing_a_rule_threshold_changes_the_list(world: Any) -> None:
     assert _names(missing_safety_director(Enterprise.objects.all())) == []
 
 
+def test_a_rule_can_apply_in_one_county_only(world: Any) -> None:
+    """Wuzhong (TOWN_B's county) asks for a director from 50 employees; Jiangning keeps the
+    province-wide threshold of 100."""
+    make_enterprise(region=TOWN_A, industry="1011", name="江宁小矿山", employees=60)
+    make_enterprise(region=TOWN_B, industry="1011", name="吴中小矿山", employees=60)
+    local = safety_director_rule_save(
+        actor=world.admin,
+        rule=None,
+        data={
+            "name": "吴中区：矿山50人以上",
+            "region": TOWN_B[:6],
+            "industry_prefixes": "10",
+            "min_employees": 50,
+        },
+    )
+    assert local.region_id == TOWN_B[:6]
+    assert _names(missing_safety_director(Enterprise.objects.all())) == ["吴中小矿山"]
+    event = AuditEvent.objects.get(action="safety_director_rule.created")
+    assert event.changes["after"]["region"] == TOWN_B[:6]
+    for bad, code in (("999999", "region_unknown"), (TOWN_B, "region_level")):
+        with pytest.raises(DomainError) as exc:
+            safety_director_rule_save(actor=world.admin, rule=local, data={"region": bad})
+        assert exc.value.code == code
+    safety_director_rule_save(actor=world.admin, rule=local, data={"region": ""})  # now province-wide
+    assert _names(missing_safety_director(Enterprise.objects.all())) == ["吴中小矿山", "江宁小矿山"]
+
+
 def test_rule_edits_are_admin_only_and_validated(world: Any) -> None:
     rule = _mining_rule()
     for actor in (world.county_regulator, world.enterprise_filler):
