@@ -25,6 +25,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((enterprises, _("Enterprises"), enterprises))
         obligations = reverse("enterprises:obligation_list", args=["safety-director"])
         items.append((obligations, _("Obligation checks"), "/enterprises/obligations/"))
+        rules = reverse("enterprises:safety_director_rule_list")
+        items.append((obligations, _("Obligation checks"), rules))  # the rules page belongs to it
         items.append((reverse("core:user_list"), _("Users"), reverse("core:user_list")))
     if user.role in (Role.ENTERPRISE_FILLER, Role.ENTERPRISE_PRINCIPAL) and user.enterprise_id:
         mine = reverse("enterprises:enterprise_mine")
@@ -38,5 +40,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     matches = [prefix for _url, _label, prefix in items if prefix and path.startswith(prefix)]
     best = max(matches, key=len) if matches else ("" if path == "/" else None)
-    nav = [{"url": url, "label": label, "active": prefix == best} for url, label, prefix in items]
+    nav: list[dict[str, Any]] = []
+    for url, label, prefix in items:  # an item listed twice (two prefixes) shows once
+        if nav and nav[-1]["label"] == label:
+            nav[-1]["active"] = nav[-1]["active"] or prefix == best
+        else:
+            nav.append({"url": url, "label": label, "active": prefix == best})
     return {"nav_items": nav}

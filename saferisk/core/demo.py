@@ -7,6 +7,7 @@ in-scope industry and a realistic size and key-sector mix. Same seed, same data.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -269,8 +270,16 @@ def generate_enterprises(*, count: int, seed: int) -> list[Any]:
                 principal_phone=_phone(rng),
                 safety_director_name=_person(rng) if above or rng.random() < 0.3 else "",
                 safety_director_phone=_phone(rng) if above else "",
-                standardisation_grade=rng.choice(
-                    ["none", "none", "grade_3", "grade_3", "grade_2"] + (["grade_1"] if above else [])
+                standardisation_grade=(
+                    grade := rng.choice(
+                        ["none", "none", "grade_3", "grade_3", "grade_2"] + (["grade_1"] if above else [])
+                    )
+                ),
+                # Certificates run three years; some have lapsed or lapse soon (the obligation list).
+                standardisation_expires=(
+                    None
+                    if grade == "none"
+                    else dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(-200, 1000))
                 ),
                 contact_phone=_phone(rng) if rng.random() < 0.9 else "",
                 key_sectors=sorted(set(sectors)),

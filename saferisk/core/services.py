@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,19 +41,29 @@ USER_AUDIT_FIELDS = (
 )
 
 
+# Characters that stay distinct on paper and in any font: no 0/O/o, 1/l/I, no letters whose
+# capital looks like the small one (C/c, K/k, O/o, P/p, S/s, U/u, V/v, W/w, X/x, Z/z).
+CLEAR_UPPER = "ABDEFGHJLMNQRTY"
+CLEAR_LOWER = "abdefghjmnqrty"
+CLEAR_DIGITS = "23456789"
+CLEAR_SYMBOLS = "#%+@"
+
+
 def generate_password(length: int = 12) -> str:
     """A random password that satisfies the policy (all four character classes).
 
-    It is read off paper and typed in by hand, so characters that look alike in print
-    (0/O/o, 1/l/I, !/|) are left out."""
-    alphabet = "".join(c for c in string.ascii_letters + string.digits if c not in "0Oo1lI") + "#@%+="
+    It is read off paper and typed in by hand, so it uses only characters that cannot be
+    confused (above), and starts with a letter (a leading "=" or "+" turns into a formula when
+    someone edits the handout in Excel)."""
+    alphabet = CLEAR_UPPER + CLEAR_LOWER + CLEAR_DIGITS + CLEAR_SYMBOLS
     while True:
-        pw = "".join(secrets.choice(alphabet) for _ in range(length))
+        first = secrets.choice(CLEAR_UPPER + CLEAR_LOWER)
+        pw = first + "".join(secrets.choice(alphabet) for _ in range(length - 1))
         if (
-            any(c.islower() for c in pw)
-            and any(c.isupper() for c in pw)
-            and any(c.isdigit() for c in pw)
-            and any(not c.isalnum() for c in pw)
+            any(c in CLEAR_LOWER for c in pw)
+            and any(c in CLEAR_UPPER for c in pw)
+            and any(c in CLEAR_DIGITS for c in pw)
+            and any(c in CLEAR_SYMBOLS for c in pw)
         ):
             return pw
 

@@ -122,7 +122,6 @@ def import_template(request: HttpRequest) -> HttpResponse:
         "13800000000",
         "025-52100000",
     ]
-    sheet.write_row(1, 0, example)
     notes = book.add_worksheet("填写说明")
     for r, line in enumerate(
         [
@@ -138,6 +137,16 @@ def import_template(request: HttpRequest) -> HttpResponse:
     ):
         notes.write(r, 0, line)
     notes.set_column(0, 0, 120)
+    # The example has its own sheet, not a row of the data sheet, so a template filled in below
+    # it never imports a made-up enterprise.
+    sample = book.add_worksheet("填写示例")
+    sample.write_row(0, 0, headers, bold)
+    for i, value in enumerate(example):
+        if isinstance(value, str):
+            sample.write_string(1, i, value)
+        else:
+            sample.write_number(1, i, value)
+    sample.set_column(0, len(headers) - 1, 16)
     book.close()
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('企业名录导入模板.xlsx')}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from saferisk.core.choices import Role
@@ -40,7 +41,7 @@ class OnboardingForm(forms.Form):
         jobs = onboarding_import_jobs(user=user)
         job_field: Any = self.fields["import_job"]
         job_field.choices = [("", "—")] + [
-            (j.pk, f"{j.original_name}（{j.created_at:%Y-%m-%d %H:%M}）") for j in jobs
+            (j.pk, f"{j.original_name}（{timezone.localtime(j.created_at):%Y-%m-%d %H:%M}）") for j in jobs
         ]
 
     def clean(self) -> dict[str, Any]:

@@ -22,6 +22,8 @@ NEXT_LEVEL = {
 def filter_regions(*, user: User) -> QuerySet[Region]:
     """The regions offered in a list's region filter: the user's jurisdiction down to towns for
     a county (or town) regulator, down to counties above that (a province has ~1,300 towns)."""
+    if user.is_enterprise_user:  # sees only itself: nothing to filter by
+        return Region.objects.none()
     prefix = user.jurisdiction_prefix or ""
     regions = Region.objects.filter(code__startswith=prefix).exclude(level=RegionLevel.PROVINCE)
     if len(prefix) < 6:

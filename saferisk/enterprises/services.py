@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -57,6 +58,7 @@ class NewEnterprise:
     safety_director_name: str = ""
     safety_director_phone: str = ""
     standardisation_grade: str = "none"
+    standardisation_expires: dt.date | None = None
     contact_phone: str = ""
     key_sectors: Sequence[str] = field(default_factory=tuple)
 

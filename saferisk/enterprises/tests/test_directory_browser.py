@@ -96,3 +96,45 @@ def test_county_regulator_filters_pages_and_exports_only_their_county(
     assert response is not None
     assert response.status == 404
     assert errors == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_opening_accounts_asks_first_then_shows_the_new_state(
+    live_server: Any,
+    browser: Any,  # noqa: F811
+) -> None:
+    """The POST answers with the handout download, so the page itself must say what happened."""
+    from saferisk.testing.makers import make_enterprise, make_user
+
+    for i in range(3):
+        make_enterprise(region="320115001", name=f"江宁开户企业{i}有限公司")
+    make_user("county_regulator", "regulator", region="320115")
+    page = browser.new_page(locale="zh-CN", accept_downloads=True)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "county_regulator")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=overview]")
+    page.goto(f"{live_server.url}/enterprises/onboarding/")
+    assert page.inner_text("[data-testid=without-account]").strip() == "3"
+    questions: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss() if len(questions) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    page.click("[data-testid=onboard-form] button[type=submit]")  # dismissed: nothing happens
+    page.wait_for_timeout(300)
+    assert "3" in questions[0]
+    from saferisk.core.models import User
+
+    assert not User.objects.filter(enterprise__isnull=False).exists()
+    with page.expect_download() as info:
+        page.click("[data-testid=onboard-form] button[type=submit]")
+    assert info.value.suggested_filename.endswith(".xlsx")
+    page.wait_for_selector("[data-done-note]")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=without-account]').textContent.trim() === '0'"
+    )
+    assert User.objects.filter(enterprise__isnull=False).count() == 3

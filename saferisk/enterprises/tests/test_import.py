@@ -329,8 +329,14 @@ def test_import_page_upload_runs_job_and_offers_error_workbook(
     client = world.client(world.county_regulator)
     template = client.get("/enterprises/imports/template/")
     assert template.status_code == 200
-    header = next(openpyxl.load_workbook(io.BytesIO(template.content)).active.iter_rows(values_only=True))
-    assert header[:3] == ("统一社会信用代码", "企业名称", "行政区划代码")
+    book = openpyxl.load_workbook(io.BytesIO(template.content))
+    data_rows = list(book["企业名录"].iter_rows(values_only=True))
+    assert data_rows[0][:3] == ("统一社会信用代码", "企业名称", "行政区划代码")
+    assert len(data_rows) == 1  # headers only: the example lives on its own sheet
+    example = list(book["填写示例"].iter_rows(values_only=True))[1]
+    from saferisk.core import uscc
+
+    assert uscc.validate(example[0]) is None
     with django_capture_on_commit_callbacks(execute=True), path.open("rb") as fh:
         response = client.post("/enterprises/imports/", {"file": fh, "scale": ""})
     job = ImportJob.objects.get()
