@@ -8,7 +8,7 @@ holds only their hashes. A login notice goes to the principal's phone after the 
 commits (`core/notify.py`; the stored notification has the password masked).
 
 Initial passwords are hashed with the configured PBKDF2 hasher at a low iteration count
-(`INITIAL_PASSWORD_ITERATIONS`): they are random (12 characters from 68 symbols, ~73 bits), so
+(`INITIAL_PASSWORD_ITERATIONS`): they are random (12 characters from 41 unambiguous symbols, ~64 bits), so
 slow hashing adds nothing against guessing, while the full count (≈0.5 s per hash) would keep a
 request busy for minutes on a few thousand accounts. Django re-hashes with the full count at the
 first successful sign-in (`must_update`), which is also when the user must replace the password.
