@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_EXPORT_ROWS = 1_048_575  # Excel's own limit, less the header row
@@ -39,11 +40,13 @@ def _cell(value: Any) -> Any:
 
 
 def xlsx_response(*, filename: str, sheet: str, columns: list[Column], rows: Iterable[Any]) -> FileResponse:
-    """A workbook with a bold header row, one row per item, at most MAX_EXPORT_ROWS rows."""
+    """A workbook with a bold, frozen, filterable header row, one row per item, at most
+    MAX_EXPORT_ROWS rows."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet[:31])
-    for i, col in enumerate(columns):
-        ws.column_dimensions[chr(ord("A") + i) if i < 26 else "A"].width = col.width
+    ws.freeze_panes = "A2"
+    for i, col in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = col.width
     header = []
     for col in columns:
         from openpyxl.cell import WriteOnlyCell
@@ -52,10 +55,13 @@ def xlsx_response(*, filename: str, sheet: str, columns: list[Column], rows: Ite
         cell.font = Font(bold=True)
         header.append(cell)
     ws.append(header)
-    for n, row in enumerate(rows):
-        if n >= MAX_EXPORT_ROWS:
+    written = 0
+    for row in rows:
+        if written >= MAX_EXPORT_ROWS:
             break
         ws.append([_cell(col.value(row)) for col in columns])
+        written += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{written + 1}"
     # Write-only rows go to temporary files and the workbook is saved to one, then streamed
     # from disk: a 500,000-row export never sits in memory.
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after streaming)

@@ -8,6 +8,17 @@ from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema
 
 
+def industry_q(value: str | None) -> Q:
+    """A section letter (C) or an industry code prefix (26, 2614); "C2614" as written in some
+    lists works too."""
+    if not value:
+        return Q()
+    value = value.strip().upper()
+    if value.isalpha():
+        return Q(industry__section=value)
+    return Q(industry__code__startswith=value.lstrip("ABCDEFGHIJKLMNOPQRST"))
+
+
 class EnterpriseFilter(FilterSchema):
     q: str | None = Field(None, description="企业名称或统一社会信用代码")
     region: Annotated[str | None, FilterLookup("region__code__startswith")] = Field(
@@ -26,12 +37,7 @@ class EnterpriseFilter(FilterSchema):
         return Q(name__icontains=value) | Q(uscc__startswith=value.upper())
 
     def filter_industry(self, value: str | None) -> Q:
-        if not value:
-            return Q()
-        value = value.strip().upper()
-        if value.isalpha():
-            return Q(industry__section=value)
-        return Q(industry__code__startswith=value)
+        return industry_q(value)
 
     def filter_key_sector(self, value: str | None) -> Q:
         """A subquery, not a join: a join would repeat rows and need DISTINCT over 500,000."""

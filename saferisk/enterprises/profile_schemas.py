@@ -17,15 +17,18 @@ class ObligationFilter(FilterSchema):
     region: Annotated[str | None, FilterLookup("region__code__startswith")] = Field(
         None, description="行政区划代码（前缀）"
     )
-    industry: Annotated[str | None, FilterLookup("industry__code__startswith")] = Field(
-        None, description="行业代码（前缀）"
-    )
+    industry: str | None = Field(None, description="行业门类字母或行业代码（前缀），如 C、26、2614")
 
     def filter_q(self, value: str | None) -> Q:
         if not value:
             return Q()
         value = value.strip()
         return Q(name__icontains=value) | Q(uscc__startswith=value.upper())
+
+    def filter_industry(self, value: str | None) -> Q:
+        from saferisk.enterprises.filters import industry_q
+
+        return industry_q(value)
 
 
 class ProfileOut(Schema):

@@ -202,7 +202,13 @@ def obligation_list(request: HttpRequest, kind: str) -> HttpResponseBase:
         columns=OBLIGATION_COLUMNS[obligation],
         template="enterprises/obligation_list.html",
         title=OBLIGATION_TITLES[obligation],
-        extra={"kind": obligation.value, "tabs": tabs, "regions": regions, "year": timezone.localdate().year},
+        extra={
+            "kind": obligation.value,
+            "tabs": tabs,
+            "regions": regions,
+            "industries": selectors.filter_industries(),
+            "year": timezone.localdate().year,
+        },
     )
 
 

@@ -31,6 +31,14 @@ def filter_regions(*, user: User) -> QuerySet[Region]:
     return regions.order_by("code")
 
 
+def filter_industries() -> QuerySet[Industry]:
+    """The industries offered in a list's industry filter: each supervised section, then its
+    divisions ("-level": "section" sorts after "division")."""
+    return Industry.objects.filter(level__in=["section", "division"], in_scope=True).order_by(
+        "section", "-level", "code"
+    )
+
+
 def enterprise_list(*, user: User) -> QuerySet[Enterprise]:
     return scoped(user, Enterprise).select_related("region", "industry")
 

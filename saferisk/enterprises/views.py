@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from saferisk.core import selectors as core_selectors
-from saferisk.core.models import Industry, KeySector, User
+from saferisk.core.models import KeySector, User
 from saferisk.core.routes import list_route, object_route, personal_route
 from saferisk.core.views import get_or_404, list_response, parse_filters
 from saferisk.enterprises import selectors
@@ -35,10 +35,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponseBase:
     sort = request.GET.get("sort", "region")
     if sort not in SORTS:
         sort = "region"
-    # Each section, then its divisions ("-level": "section" sorts after "division").
-    industries = Industry.objects.filter(level__in=["section", "division"], in_scope=True).order_by(
-        "section", "-level", "code"
-    )
+    industries = selectors.filter_industries()
     return list_response(
         request,
         queryset=qs,

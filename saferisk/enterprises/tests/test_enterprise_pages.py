@@ -30,10 +30,11 @@ def test_list_filters_and_search(world: Any) -> None:
 def test_export_matches_scope_and_masks_phones(world: Any) -> None:
     response = world.client(world.county_regulator).get("/enterprises/", {"format": "xlsx"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = list(
-        load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True)
-    )
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("统一社会信用代码", "名称")
+    assert sheet.freeze_panes == "A2"  # the header stays in view and filters
+    assert sheet.auto_filter.ref == f"A1:{chr(ord('A') + len(rows[0]) - 1)}3"
     assert sorted(r[1] for r in rows[1:]) == ["江宁化工有限公司", "江宁热电有限公司"]
     phones = {r[1]: r[9] for r in rows[1:]}
     assert phones["江宁化工有限公司"] == "138****2222"

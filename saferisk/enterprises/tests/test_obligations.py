@@ -262,6 +262,17 @@ def test_region_filter_and_excel_export(world: Any) -> None:
     assert rows[1][7] == -3  # days left
     api = client.get("/api/v1/obligations/safety-director", {"region": "320506"}).json()
     assert [i["name"] for i in api["items"]] == ["吴中大矿山"]
+    # The industry filter takes a section letter or a code prefix, as the directory's does.
+    for industry, expected in (
+        ("B", ["吴中大矿山"]),
+        ("10", ["吴中大矿山"]),
+        ("B1011", ["吴中大矿山"]),
+        ("C", []),
+    ):
+        api = client.get("/api/v1/obligations/safety-director", {"industry": industry}).json()
+        assert [i["name"] for i in api["items"]] == expected, industry
+    page = client.get("/enterprises/obligations/safety-director/", {"industry": "B"}).content.decode()
+    assert '<option value="B" selected>' in page
 
 
 def test_obligation_list_selector_uses_scope(world: Any) -> None:
