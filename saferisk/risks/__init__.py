@@ -1,4 +1,2 @@
-"""Risk register: identification, assessment methods, the risk catalogue, dossier and notice cards.
-
-This app is laid out now so that its models and scope rules have a home; its
-capability arrives with its issue (see DESIGN.md §3)."""
+"""Risk register (风险分级管控, issue 4). So far the pure assessment methods (`assessment.py`); the
+Django app (models, services, pages) is built around them next."""

@@ -1,0 +1,206 @@
+"""Risk assessment methods: LEC, the LS matrix and direct grading. Pure module, no Django.
+
+Each method turns its inputs into a score and the score into one of the four levels
+(重大 MAJOR / 较大 LARGE / 一般 GENERAL / 低 LOW). Scales and level bands are data (`MethodConfig`),
+not constants: a deployment may use other thresholds or a 4×4 matrix with its own labels, and
+an assessment keeps the version of the configuration it was made with. The defaults come from
+the reference files in `saferisk/core/data/` (`lec.json`, `ls.json`, `levels.json`; sources in
+`SOURCES.md`).
+
+Numbers are Decimals: LEC values such as 0.1 and 0.5 multiply exactly, so a product that lands
+on a band edge (D = 20, D = 70) is graded by the rule, not by floating-point rounding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parents[1] / "core" / "data"
+
+LEVELS = ("MAJOR", "LARGE", "GENERAL", "LOW")  # most severe first
+LEVEL_NAMES = {"MAJOR": "重大风险", "LARGE": "较大风险", "GENERAL": "一般风险", "LOW": "低风险"}
+
+
+class AssessmentError(ValueError):
+    """Bad input to a method; `message` is for the user (Chinese), `code` for the API."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ScaleValue:
+    value: Decimal
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Band:
+    """Scores at or above `minimum` (above it when `inclusive` is False) are `level`."""
+
+    level: str
+    minimum: Decimal
+    inclusive: bool = True
+
+    def admits(self, score: Decimal) -> bool:
+        return score >= self.minimum if self.inclusive else score > self.minimum
+
+
+@dataclass(frozen=True)
+class MethodConfig:
+    """One method's scales (factor name → allowed values) and bands, most severe band first.
+    A score below every band is LOW."""
+
+    method: str
+    version: str
+    factors: dict[str, tuple[ScaleValue, ...]]
+    bands: tuple[Band, ...]
+    labels: dict[str, str] = dataclasses.field(default_factory=lambda: dict(LEVEL_NAMES))
+
+    def level_for(self, score: Decimal) -> str:
+        for band in self.bands:
+            if band.admits(score):
+                return band.level
+        return "LOW"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    method: str
+    version: str
+    inputs: dict[str, Decimal]
+    score: Decimal
+    level: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: numbers without trailing zeros (0.5, 60, 1.2)."""
+        return {
+            "method": self.method,
+            "version": self.version,
+            "inputs": {k: _plain(v) for k, v in self.inputs.items()},
+            "score": _plain(self.score),
+            "level": self.level,
+            "level_name": LEVEL_NAMES[self.level],
+        }
+
+
+def _plain(value: Decimal) -> int | float:
+    normal = value.normalize()
+    return int(normal) if normal == normal.to_integral_value() else float(normal)
+
+
+def _number(name: str, raw: Any) -> Decimal:
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise AssessmentError("not_a_number", f"{name} 应为数字，收到“{raw}”", field=name) from None
+    if not value.is_finite():
+        raise AssessmentError("not_a_number", f"{name} 应为数字，收到“{raw}”", field=name)
+    return value
+
+
+def _on_scale(config: MethodConfig, name: str, raw: Any) -> Decimal:
+    value = _number(name, raw)
+    allowed = [s.value for s in config.factors[name]]
+    if value not in allowed:
+        shown = "、".join(str(_plain(v)) for v in allowed)
+        raise AssessmentError(
+            "not_on_scale", f"{name} 的取值“{raw}”不在标准取值中，应为：{shown}", field=name
+        )
+    return value
+
+
+def assess(config: MethodConfig, **inputs: Any) -> Assessment:
+    """Score = the product of the factors (LEC: L × E × C; LS: L × S), graded by the bands."""
+    missing = [name for name in config.factors if inputs.get(name) in (None, "")]
+    if missing:
+        raise AssessmentError("missing_input", f"缺少 {'、'.join(missing)} 的取值", field=missing[0])
+    unknown = sorted(set(inputs) - set(config.factors))
+    if unknown:
+        raise AssessmentError("unknown_input", f"{config.method} 没有 {'、'.join(unknown)} 这一项")
+    values = {name: _on_scale(config, name, inputs[name]) for name in config.factors}
+    score = Decimal(1)
+    for value in values.values():
+        score *= value
+    return Assessment(config.method, config.version, values, score, config.level_for(score))
+
+
+def direct(level: str, *, minimum: str | None = None) -> str:
+    """Direct grading (from a catalogue item or by judgement): the level as given, but never
+    milder than the catalogue's `minimum`."""
+    if level not in LEVELS:
+        raise AssessmentError("level_unknown", f"风险等级应为 {'、'.join(LEVELS)} 之一", field="level")
+    if minimum is not None and LEVELS.index(level) > LEVELS.index(minimum):
+        raise AssessmentError(
+            "below_catalogue_minimum",
+            f"风险目录规定该风险不低于{LEVEL_NAMES[minimum]}，不能定为{LEVEL_NAMES[level]}",
+            field="level",
+        )
+    return level
+
+
+def more_severe(a: str, b: str) -> str:
+    return a if LEVELS.index(a) <= LEVELS.index(b) else b
+
+
+# --- Defaults from the reference data ------------------------------------------------------------
+
+
+def _scale(items: list[dict[str, Any]]) -> tuple[ScaleValue, ...]:
+    return tuple(
+        ScaleValue(Decimal(str(i["value"])), str(i.get("meaning_zh") or i.get("people_zh") or ""))
+        for i in items
+    )
+
+
+@cache
+def default_lec() -> MethodConfig:
+    """LEC with the published scales; D > 320 重大, > 160 较大, > 70 一般, else 低 (a value on an
+    edge falls in the milder band, `lec.json` rules.boundary)."""
+    data = json.loads((DATA / "lec.json").read_text(encoding="utf-8"))
+    bands: list[Band] = []
+    for band in data["D_bands"]:
+        low = band["d_min_exclusive"]
+        if low is None or band["level_code"] in {b.level for b in bands}:
+            continue
+        bands.append(Band(band["level_code"], Decimal(str(low)), inclusive=False))
+    return MethodConfig(
+        method="LEC",
+        version="default-2026",
+        factors={"L": _scale(data["L"]), "E": _scale(data["E"]), "C": _scale(data["C"])},
+        bands=tuple(bands),
+    )
+
+
+@cache
+def default_ls() -> MethodConfig:
+    """LS 5×5 matrix: R ≥ 20 重大, ≥ 15 较大, ≥ 9 一般, else 低 (`ls.json` default_bands)."""
+    data = json.loads((DATA / "ls.json").read_text(encoding="utf-8"))
+    bands = tuple(
+        Band(b["level_code"], Decimal(str(b["r_min"])))
+        for b in sorted(data["default_bands"], key=lambda b: -b["r_min"])
+        if b["level_code"] != "LOW"
+    )
+    return MethodConfig(
+        method="LS",
+        version="default-2026",
+        factors={"L": _scale(data["L"]), "S": _scale(data["S"])},
+        bands=bands,
+    )
+
+
+def lec(l: Any, e: Any, c: Any, config: MethodConfig | None = None) -> Assessment:  # noqa: E741
+    return assess(config or default_lec(), L=l, E=e, C=c)
+
+
+def ls(l: Any, s: Any, config: MethodConfig | None = None) -> Assessment:  # noqa: E741
+    return assess(config or default_ls(), L=l, S=s)
