@@ -1,0 +1,58 @@
+"""`saferisk calc lec --l L --e E --c C [--json]` and `saferisk calc ls --l L --s S [--json]`.
+
+A safety officer's calculator: the score and the level the assessment methods give
+(`saferisk/risks/assessment.py`, default scales and bands from the reference data). Bad input
+exits with status 2 and says which values are allowed; with `--json` the error is JSON too
+(`{"code": ..., "message": ...}`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from saferisk.risks.assessment import LEVEL_NAMES, AssessmentError, lec, ls
+
+
+class Command(BaseCommand):
+    help = "Compute a risk score and level: `lec --l --e --c` (D = L×E×C) or `ls --l --s` (R = L×S)."
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        # `--s` must not be read as an abbreviation of Django's --settings / --skip-checks.
+        parser.allow_abbrev = False
+        return parser
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="method", required=True)
+        p_lec = sub.add_parser("lec", help="LEC: D = L × E × C")
+        p_lec.add_argument("--l", required=True, help="L 事故发生的可能性：10 6 3 1 0.5 0.2 0.1")
+        p_lec.add_argument("--e", required=True, help="E 暴露于危险环境的频繁程度：10 6 3 2 1 0.5")
+        p_lec.add_argument("--c", required=True, help="C 发生事故可能造成的后果：100 40 15 7 3 1")
+        p_lec.add_argument("--json", action="store_true", help="print the result as JSON")
+        p_ls = sub.add_parser("ls", help="LS matrix: R = L × S")
+        p_ls.add_argument("--l", required=True, help="L 可能性：1–5")
+        p_ls.add_argument("--s", required=True, help="S 严重程度：1–5")
+        p_ls.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            if options["method"] == "lec":
+                result = lec(options["l"], options["e"], options["c"])
+                formula = f"D = {options['l']} × {options['e']} × {options['c']}"
+            else:
+                result = ls(options["l"], options["s"])
+                formula = f"R = {options['l']} × {options['s']}"
+        except AssessmentError as exc:
+            if options["json"]:
+                self.stdout.write(json.dumps({"code": exc.code, "message": exc.message}, ensure_ascii=False))
+                sys.exit(2)
+            raise CommandError(exc.message, returncode=2) from exc
+        out = result.as_dict()
+        if options["json"]:
+            self.stdout.write(json.dumps(out, ensure_ascii=False))
+        else:
+            self.stdout.write(f"{formula} = {out['score']} → {LEVEL_NAMES[result.level]}（{result.level}）")
