@@ -1,2 +1,4 @@
-"""Risk register (风险分级管控, issue 4). So far the pure assessment methods (`assessment.py`); the
-Django app (models, services, pages) is built around them next."""
+"""Risk register: identification, assessment methods, the risk catalogue, dossier and notice cards.
+
+So far: the assessment methods as a pure module (`assessment.py`) and `saferisk calc`; the
+models, services and pages of the register arrive with the rest of issue 4 (DESIGN.md §3)."""
