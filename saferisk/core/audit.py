@@ -56,6 +56,9 @@ ACTIONS: dict[str, _StrPromise] = {
     "enterprise.accounts_onboarded": _("Enterprise accounts opened"),
     "enterprise.imported": _("Enterprise list imported"),
     "import_job.created": _("Import uploaded"),
+    "risk.created": _("Risk added"),
+    "risk.updated": _("Risk changed"),
+    "risk.retired": _("Risk retired"),
 }
 
 

@@ -9,3 +9,41 @@ class RiskLevel(models.TextChoices):
     LARGE = "LARGE", _("Large risk")
     GENERAL = "GENERAL", _("General risk")
     LOW = "LOW", _("Low risk")
+
+
+class AssessmentMethod(models.TextChoices):
+    LEC = "lec", _("LEC (D = L × E × C)")
+    LS = "ls", _("LS matrix (R = L × S)")
+    DIRECT = "direct", _("Direct grading")
+
+
+class ControlTier(models.TextChoices):
+    COMPANY = "company", _("Company")
+    WORKSHOP = "workshop", _("Workshop")
+    TEAM = "team", _("Team")
+    POST = "post", _("Post")
+
+
+class MeasureKind(models.TextChoices):
+    MANAGEMENT = "management", _("Management rules")
+    ENGINEERING = "engineering", _("Engineering")
+    MONITORING = "monitoring", _("Online monitoring")
+    VIDEO = "video", _("Video surveillance")
+    AUTOMATION = "automation", _("Automatic control")
+    EMERGENCY = "emergency", _("Emergency response")
+    PPE = "ppe", _("Personal protection")
+    TRAINING = "training", _("Education and training")
+
+
+class RiskStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    RETIRED = "retired", _("Retired")
+
+
+# The usual tier for each level (a convention, levels.json: confidence M); a risk may differ.
+DEFAULT_TIER = {
+    RiskLevel.MAJOR: ControlTier.COMPANY,
+    RiskLevel.LARGE: ControlTier.WORKSHOP,
+    RiskLevel.GENERAL: ControlTier.TEAM,
+    RiskLevel.LOW: ControlTier.POST,
+}

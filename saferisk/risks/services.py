@@ -1,0 +1,272 @@
+"""Writes of the risk register. Every change goes through `risk_save` or `risk_retire`: the
+level is computed by the assessment methods, a level set by hand needs a reason, each change
+bumps the version, stores a `RiskVersion` and records an audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
+
+from saferisk.core.audit import audit_record, diff, json_safe
+from saferisk.core.errors import DomainError, Forbidden, NotFound
+from saferisk.core.models import AccidentType, HazardFactor, User
+from saferisk.core.scoping import can
+from saferisk.enterprises.models import Enterprise
+from saferisk.enterprises.profile import clean_phone
+from saferisk.risks import assessment
+from saferisk.risks.choices import (
+    DEFAULT_TIER,
+    AssessmentMethod,
+    ControlTier,
+    MeasureKind,
+    RiskLevel,
+    RiskStatus,
+)
+from saferisk.risks.models import ControlMeasure, Risk, RiskCatalogItem, RiskVersion
+
+# Severity order for ORDER BY (text order of the codes is not severity).
+LEVEL_ORDER = Case(
+    *(When(level=code, then=Value(i)) for i, code in enumerate(assessment.LEVELS)),
+    output_field=IntegerField(),
+)
+
+TEXT_FIELDS = {
+    "name": ("名称", 200, True),
+    "place": ("风险点（场所）", 200, True),
+    "part": ("部位", 200, False),
+    "activity": ("环节", 200, False),
+    "description": ("描述", 2000, False),
+    "department": ("责任部门", 100, False),
+    "owner_name": ("责任人", 60, True),
+    "emergency_measures": ("应急处置措施", 2000, False),
+}
+
+
+def _require_editor(actor: User, enterprise: Enterprise) -> None:
+    """Only the enterprise's own users (and admins) keep its register; a regulator who can see
+    the enterprise is refused, anyone else finds nothing."""
+    if actor.is_admin or (actor.is_enterprise_user and actor.enterprise_id == enterprise.pk):
+        return
+    if can(actor, "view", enterprise):
+        raise Forbidden("风险清单由企业自行维护，监管人员只能查看", code="enterprise_only")
+    raise NotFound()
+
+
+def _text(data: Mapping[str, Any], name: str, current: str) -> str:
+    label, limit, required = TEXT_FIELDS[name]
+    value = str(data.get(name, current) or "").strip()
+    if required and not value:
+        raise DomainError("required", f"{label}不能为空", field=name)
+    if len(value) > limit:
+        raise DomainError("too_long", f"{label}不能超过{limit}个字符", field=name)
+    return value
+
+
+def _assess(data: Mapping[str, Any], risk: Risk, catalog_item: RiskCatalogItem | None) -> dict[str, Any]:
+    method = data.get("method", risk.method) or ""
+    if method not in AssessmentMethod.values:
+        raise DomainError("method_unknown", "评估方法应为 LEC、LS 或直接判定", field="method")
+    inputs = data.get("inputs", risk.inputs) or {}
+    minimum = catalog_item.min_level if catalog_item else None
+    try:
+        if method == AssessmentMethod.DIRECT:
+            computed = assessment.direct(str(data.get("level") or ""), minimum=minimum)
+            return {
+                "method": method,
+                "inputs": {},
+                "method_version": "",
+                "score": None,
+                "computed_level": computed,
+            }
+        config = assessment.default_lec() if method == AssessmentMethod.LEC else assessment.default_ls()
+        result = assessment.assess(config, **{k.upper(): v for k, v in dict(inputs).items()})
+    except assessment.AssessmentError as exc:
+        raise DomainError(exc.code, exc.message, field=exc.field or "inputs") from exc
+    computed = result.level
+    if minimum is not None:  # a catalogue item never lets a risk be graded below its minimum
+        computed = assessment.more_severe(computed, minimum)
+    return {
+        "method": method,
+        "inputs": result.as_dict()["inputs"],
+        "method_version": result.version,
+        "score": result.score.quantize(Decimal("0.0001")),  # as stored, so unchanged compares equal
+        "computed_level": computed,
+    }
+
+
+def _measures(value: Any) -> list[tuple[str, str]]:
+    out = []
+    for i, item in enumerate(value or [], start=1):
+        kind = str((item or {}).get("kind", ""))
+        text = str((item or {}).get("text", "")).strip()
+        if kind not in MeasureKind.values:
+            raise DomainError("measure_kind", f"第{i}条管控措施的类别无效", field="measures")
+        if not text or len(text) > 500:
+            raise DomainError("measure_text", f"第{i}条管控措施应为1至500个字符", field="measures")
+        out.append((kind, text))
+    if not out:
+        raise DomainError("measures_required", "请至少填写一条管控措施", field="measures")
+    return out
+
+
+def _related(model: Any, codes: Any, field: str, label: str, *, required: bool) -> list[Any]:
+    codes = list(codes or [])
+    found = list(model.objects.filter(pk__in=codes))
+    if len(found) != len(set(codes)):
+        raise DomainError("code_unknown", f"{label}中有不存在的代码", field=field)
+    if required and not found:
+        raise DomainError("required", f"请至少选择一种{label}", field=field)
+    return found
+
+
+def snapshot(risk: Risk) -> dict[str, Any]:
+    """The risk as a version stores it (and as the audit log compares it)."""
+    data = {
+        f: json_safe(getattr(risk, f))
+        for f in (
+            *TEXT_FIELDS,
+            "people_exposed",
+            "method",
+            "inputs",
+            "method_version",
+            "score",
+            "computed_level",
+            "level",
+            "level_reason",
+            "control_tier",
+            "owner_phone",
+            "catalog_item_id",
+            "status",
+        )
+    }
+    data["accident_types"] = sorted(risk.accident_types.values_list("code", flat=True))
+    data["hazard_factors"] = sorted(risk.hazard_factors.values_list("code", flat=True))
+    data["measures"] = [{"kind": m.kind, "text": m.text} for m in risk.measures.all()]
+    return data
+
+
+@transaction.atomic
+def risk_save(
+    *, actor: User, enterprise: Enterprise, risk: Risk | None = None, data: Mapping[str, Any]
+) -> Risk:
+    """Create (`risk=None`) or change a risk of `enterprise`. Fields not given keep their values.
+
+    `level` may differ from the computed level only with a `level_reason`; a catalogue item sets
+    a floor under both."""
+    _require_editor(actor, enterprise)
+    creating = risk is None
+    if risk is None:
+        risk = Risk(enterprise=enterprise)
+        before = None
+    else:
+        if risk.enterprise_id != enterprise.pk:
+            raise NotFound()
+        risk = Risk.objects.select_for_update().get(pk=risk.pk)
+        before = snapshot(risk)
+    catalog_item = risk.catalog_item
+    if "catalog_item" in data:
+        code = data["catalog_item"]
+        catalog_item = RiskCatalogItem.objects.filter(pk=code).first() if code else None
+        if code and catalog_item is None:
+            raise DomainError("catalog_item_unknown", "风险目录条目不存在", field="catalog_item")
+    values: dict[str, Any] = {name: _text(data, name, getattr(risk, name)) for name in TEXT_FIELDS}
+    values["owner_phone"] = clean_phone("owner_phone", data.get("owner_phone", risk.owner_phone))
+    people = data.get("people_exposed", risk.people_exposed)
+    if people not in (None, ""):
+        try:
+            people = int(people)
+        except (TypeError, ValueError):
+            people = -1
+        if not 0 <= people <= 1_000_000:
+            raise DomainError("people_invalid", "接触人数应为0至1000000的整数", field="people_exposed")
+    values["people_exposed"] = people if people != "" else None
+    values.update(_assess(data, risk, catalog_item))
+    level = data.get("level") or (
+        risk.level if not creating and "method" not in data and "inputs" not in data else None
+    )
+    level = level or values["computed_level"]
+    if level not in RiskLevel.values:
+        raise DomainError("level_unknown", "风险等级无效", field="level")
+    if catalog_item is not None and assessment.more_severe(level, catalog_item.min_level) != level:
+        raise DomainError("below_catalogue_minimum", "风险目录规定的最低等级高于所选等级", field="level")
+    reason = str(
+        data.get("level_reason", risk.level_reason if level != values["computed_level"] else "") or ""
+    ).strip()
+    if level != values["computed_level"] and not reason:
+        raise DomainError(
+            "level_reason_required", "风险等级与评估结果不同时，须写明理由", field="level_reason"
+        )
+    values["level"] = level
+    values["level_reason"] = reason if level != values["computed_level"] else ""
+    tier = data.get("control_tier") or risk.control_tier or DEFAULT_TIER[RiskLevel(level)]
+    if tier not in ControlTier.values:
+        raise DomainError("tier_unknown", "管控层级无效", field="control_tier")
+    values["control_tier"] = tier
+    accident_types = (
+        _related(AccidentType, data["accident_types"], "accident_types", "事故类型", required=True)
+        if "accident_types" in data or creating
+        else None
+    )
+    hazard_factors = (
+        _related(HazardFactor, data["hazard_factors"], "hazard_factors", "危险有害因素", required=False)
+        if "hazard_factors" in data
+        else None
+    )
+    measures = _measures(data["measures"]) if "measures" in data or creating else None
+
+    for name, value in values.items():
+        setattr(risk, name, value)
+    risk.catalog_item = catalog_item
+    if not creating:
+        risk.version += 1
+    risk.save()
+    if accident_types is not None:
+        risk.accident_types.set(accident_types)
+    if hazard_factors is not None:
+        risk.hazard_factors.set(hazard_factors)
+    if measures is not None:
+        risk.measures.all().delete()
+        ControlMeasure.objects.bulk_create(
+            [ControlMeasure(risk=risk, kind=k, text=t, sort_order=i) for i, (k, t) in enumerate(measures)]
+        )
+    after = snapshot(risk)
+    changes = diff(before, after)
+    if not creating and not changes["after"]:
+        risk.version -= 1  # nothing changed: no new version
+        Risk.objects.filter(pk=risk.pk).update(version=risk.version)
+        return risk
+    RiskVersion.objects.create(risk=risk, version=risk.version, data=after, changed_by=actor)
+    action = "risk.created" if creating else "risk.updated"
+    if values["level"] != values["computed_level"]:
+        changes["level_override"] = {
+            "computed": values["computed_level"],
+            "level": values["level"],
+            "reason": reason,
+        }
+    audit_record(actor=actor, action=action, obj=risk, changes=changes)
+    return risk
+
+
+@transaction.atomic
+def risk_retire(*, actor: User, risk: Risk, reason: str) -> Risk:
+    """Take a risk out of the register (the place or process is gone); it stays in the history."""
+    if not str(reason or "").strip():
+        raise DomainError("reason_required", "请写明停用理由", field="reason")
+    _require_editor(actor, risk.enterprise)
+    risk = Risk.objects.select_for_update().get(pk=risk.pk)
+    if risk.status == RiskStatus.RETIRED:
+        return risk
+    before = snapshot(risk)
+    risk.status = RiskStatus.RETIRED
+    risk.version += 1
+    risk.save(update_fields=["status", "version", "updated_at"])
+    after = snapshot(risk)
+    RiskVersion.objects.create(risk=risk, version=risk.version, data=after, changed_by=actor)
+    changes = diff(before, after)
+    changes["reason"] = reason.strip()
+    audit_record(actor=actor, action="risk.retired", obj=risk, changes=changes)
+    return risk
