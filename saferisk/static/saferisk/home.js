@@ -53,7 +53,10 @@
   if (points && mapEl && window.L) {
     // No tile layer: government intranets have no map tiles. Points on a plain background
     // still show where enterprises cluster; a deployment can add its own tile server.
-    var map = L.map(mapEl, { attributionControl: false, preferCanvas: true });
+    // maxZoom: without a tile layer Leaflet has none, and fitBounds over one point (or points on
+    // one spot) would zoom to Infinity and fail with "Invalid LatLng (NaN, NaN)".
+    var map = L.map(mapEl, { attributionControl: false, preferCanvas: true, maxZoom: 16 });
+    map.setView([32.9, 119.5], 7);
     var bounds = [];
     points.forEach(function (p) {
       L.circleMarker([p[0], p[1]], { radius: 3, weight: 0, fillOpacity: 0.7, fillColor: p[3] ? "#FB8C00" : "#1E88E5" })

@@ -13,7 +13,7 @@
   var context = ctxEl ? JSON.parse(ctxEl.textContent) : [];
   var CHINA = L.latLngBounds([3.8, 73.5], [53.6, 135.1]);
 
-  var map = L.map(el, { attributionControl: false, maxBounds: CHINA.pad(0.1) });
+  var map = L.map(el, { attributionControl: false, maxBounds: CHINA.pad(0.1), maxZoom: 18 });  // no tiles: no implied max
   L.control.scale({ imperial: false }).addTo(map);
 
   var grid = L.layerGroup().addTo(map);
