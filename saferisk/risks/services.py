@@ -270,3 +270,39 @@ def risk_retire(*, actor: User, risk: Risk, reason: str) -> Risk:
     changes["reason"] = reason.strip()
     audit_record(actor=actor, action="risk.retired", obj=risk, changes=changes)
     return risk
+
+
+def completeness_gap(enterprise: Enterprise) -> list[RiskCatalogItem]:
+    """应报尽报: the catalogue items that apply to `enterprise` with no active risk of its
+    register linked to them, most severe first."""
+    from saferisk.risks.catalogue import applicable_items
+
+    covered = Risk.objects.filter(enterprise=enterprise, status=RiskStatus.ACTIVE, catalog_item__isnull=False)
+    return list(applicable_items(enterprise).exclude(pk__in=covered.values("catalog_item_id")))
+
+
+@transaction.atomic
+def risk_adopt(*, actor: User, enterprise: Enterprise, item: RiskCatalogItem) -> Risk:
+    """Add a catalogue item to the register in one step, pre-filled from the item: graded
+    directly at the item's minimum level, its accident types, its suggested measures (as
+    management measures, to be sorted by kind when the enterprise reviews them), and the
+    enterprise's safety director (else principal) as the owner."""
+    _require_editor(actor, enterprise)
+    if Risk.objects.filter(enterprise=enterprise, catalog_item=item, status=RiskStatus.ACTIVE).exists():
+        raise DomainError("already_adopted", "该风险目录条目已在本企业风险清单中", field="catalog_item")
+    owner = enterprise.safety_director_name or enterprise.principal_name or "待定"
+    phone = enterprise.safety_director_phone or enterprise.principal_phone or ""
+    data = {
+        "name": item.name[:200],
+        "place": item.name[:200],
+        "description": item.hazard,
+        "method": AssessmentMethod.DIRECT,
+        "level": item.min_level,
+        "catalog_item": item.pk,
+        "accident_types": list(item.accident_types.values_list("code", flat=True)),
+        "measures": [{"kind": MeasureKind.MANAGEMENT, "text": str(m)[:500]} for m in item.measures]
+        or [{"kind": MeasureKind.MANAGEMENT, "text": "按风险目录要求制定管控措施"}],
+        "owner_name": owner,
+        "owner_phone": phone,
+    }
+    return risk_save(actor=actor, enterprise=enterprise, data=data)

@@ -165,3 +165,38 @@ def test_retire_keeps_history_and_levels_sort_by_severity(world: Any) -> None:
     assert (retired.status, retired.version) == ("retired", 2)
     assert AuditEvent.objects.get(action="risk.retired").changes["reason"] == "该工艺已拆除"
     assert major.status == "active"
+
+
+def test_completeness_gap_lists_unregistered_dust_items_and_adopting_one_removes_it(world: Any) -> None:
+    from saferisk.risks.services import completeness_gap, risk_adopt
+    from saferisk.testing.makers import make_enterprise
+
+    mill = make_enterprise(
+        region="320115001",
+        industry="2614",
+        name="粉尘企业",
+        key_sectors=["dust_explosion"],
+        principal_name="赵总",
+    )
+    dust = set(RiskCatalogItem.objects.filter(sector="dust_explosion").values_list("code", flat=True))
+    gap = {i.code for i in completeness_gap(mill)}
+    assert dust <= gap
+    item = RiskCatalogItem.objects.get(code=sorted(dust)[0])
+    risk = risk_adopt(actor=world.admin, enterprise=mill, item=item)
+    assert (risk.catalog_item_id, risk.method, risk.level, risk.owner_name) == (
+        item.pk,
+        "direct",
+        item.min_level,
+        "赵总",
+    )
+    assert set(risk.accident_types.values_list("pk", flat=True)) == set(
+        item.accident_types.values_list("pk", flat=True)
+    )
+    assert risk.measures.count() == len(item.measures)
+    after = {i.code for i in completeness_gap(mill)}
+    assert after == gap - {item.code}
+    with pytest.raises(DomainError) as exc:
+        risk_adopt(actor=world.admin, enterprise=mill, item=item)
+    assert exc.value.code == "already_adopted"
+    risk_retire(actor=world.admin, risk=risk, reason="工艺已取消")
+    assert item.code in {i.code for i in completeness_gap(mill)}  # a retired risk no longer covers it
