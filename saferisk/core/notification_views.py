@@ -14,6 +14,7 @@ from saferisk.core.choices import Role
 from saferisk.core.excel import Column
 from saferisk.core.masking import mask_phone
 from saferisk.core.models import Notification
+from saferisk.core.notify import backend_label
 from saferisk.core.routes import list_route
 from saferisk.core.scoping import scoped
 from saferisk.core.views import list_response, parse_filters
@@ -32,12 +33,6 @@ class NotificationFilter(FilterSchema):
     kind: str | None = Field(None, description="通知类型，如 account_onboarded")
 
 
-BACKEND_LABELS = {
-    "console": _("Console (development)"),
-    "database": _("Stored only (no sending)"),
-    "sms": _("SMS gateway"),
-}
-
 NOTIFICATION_COLUMNS = [
     Column(_("Time"), lambda n: n.created_at, 20),
     Column(
@@ -47,7 +42,7 @@ NOTIFICATION_COLUMNS = [
     ),
     Column(_("Phone"), lambda n: mask_phone(n.phone), 14),
     Column(_("Kind"), lambda n: str(KIND_LABELS.get(n.kind, n.kind)), 14),
-    Column(_("Backend"), lambda n: str(BACKEND_LABELS.get(n.backend, n.backend)), 10),
+    Column(_("Backend"), lambda n: backend_label(n.backend), 10),
     Column(_("Status"), lambda n: n.get_status_display(), 10),
     Column(_("Error"), lambda n: n.error, 30),
     Column(_("Message"), lambda n: n.body, 60),

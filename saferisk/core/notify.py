@@ -23,12 +23,15 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from saferisk.core.models import Notification, User
 
@@ -44,23 +47,26 @@ def text_of(notification: Notification) -> str:
     return str(getattr(notification, "outgoing_text", None) or notification.body)
 
 
-class NotificationBackend:
+class NotificationBackend(ABC):
     """Delivers one notification and records the outcome on it (`status`, `error`).
 
     `send` must not raise and must not save the row (the caller saves it, in bulk when it can)."""
 
     name = "base"
+    label: Any = ""  # shown in the notification list
     #: whether deliveries wait on the network, so a batch is worth sending in parallel
     blocking_io = False
 
+    @abstractmethod
     def send(self, notification: Notification) -> None:
-        raise NotImplementedError
+        """Deliver `notification` and set its status and error."""
 
 
 class ConsoleBackend(NotificationBackend):
     """For development: the message goes to the log (the console in `make demo`)."""
 
     name = "console"
+    label = _("Console (development)")
 
     def send(self, notification: Notification) -> None:
         logger.info("notification %s to %s: %s", notification.kind, notification.phone, text_of(notification))
@@ -72,6 +78,7 @@ class DatabaseBackend(NotificationBackend):
     """Stores the row only: nothing is delivered (the default; the handout carries the data)."""
 
     name = "database"
+    label = _("Stored only (no sending)")
 
     def send(self, notification: Notification) -> None:
         notification.status = Notification.Status.STORED
@@ -82,6 +89,7 @@ class SmsGatewayBackend(NotificationBackend):
     """An HTTP SMS gateway: POST JSON {"phone", "message"} with a bearer token, 2xx = sent."""
 
     name = "sms"
+    label = _("SMS gateway")
     blocking_io = True
 
     def __init__(
@@ -143,6 +151,12 @@ class _UnknownBackend(NotificationBackend):
     def send(self, notification: Notification) -> None:
         notification.status = Notification.Status.FAILED
         notification.error = f"未知的通知后端“{self.name}”（SAFERISK_NOTIFY_BACKEND）"
+
+
+def backend_label(name: str) -> str:
+    """The readable name of a backend, for lists (the raw name when it is unknown)."""
+    backend_class = BACKENDS.get(name)
+    return str(backend_class.label) if backend_class is not None else name
 
 
 def get_backend(name: str | None = None) -> NotificationBackend:

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema, Schema
 
+from saferisk.enterprises.filters import industry_q
+
 
 class ObligationFilter(FilterSchema):
     """One filter for the obligation lists: page, Excel export and API."""
@@ -26,8 +28,6 @@ class ObligationFilter(FilterSchema):
         return Q(name__icontains=value) | Q(uscc__startswith=value.upper())
 
     def filter_industry(self, value: str | None) -> Q:
-        from saferisk.enterprises.filters import industry_q
-
         return industry_q(value)
 
 

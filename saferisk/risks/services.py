@@ -123,30 +123,58 @@ def _related(model: Any, codes: Any, field: str, label: str, *, required: bool) 
     return found
 
 
-def snapshot(risk: Risk) -> dict[str, Any]:
-    """The risk as a version stores it (and as the audit log compares it)."""
-    data = {
-        f: json_safe(getattr(risk, f))
-        for f in (
-            *TEXT_FIELDS,
-            "people_exposed",
-            "method",
-            "inputs",
-            "method_version",
-            "score",
-            "computed_level",
-            "level",
-            "level_reason",
-            "control_tier",
-            "owner_phone",
-            "catalog_item_id",
-            "status",
-        )
-    }
-    data["accident_types"] = sorted(risk.accident_types.values_list("code", flat=True))
-    data["hazard_factors"] = sorted(risk.hazard_factors.values_list("code", flat=True))
-    data["measures"] = [{"kind": m.kind, "text": m.text} for m in risk.measures.all()]
+SNAPSHOT_FIELDS = (
+    *TEXT_FIELDS,
+    "people_exposed",
+    "method",
+    "inputs",
+    "method_version",
+    "score",
+    "computed_level",
+    "level",
+    "level_reason",
+    "control_tier",
+    "owner_phone",
+    "catalog_item_id",
+    "status",
+)
+
+
+def snapshot(
+    risk: Risk,
+    *,
+    accident_types: list[int] | None = None,
+    hazard_factors: list[str] | None = None,
+    measures: list[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The risk as a version stores it (and as the audit log compares it). The related lists
+    may be given, to see what a change would store before anything is written."""
+    saved = risk.pk is not None
+    if accident_types is None:
+        accident_types = list(risk.accident_types.values_list("code", flat=True)) if saved else []
+    if hazard_factors is None:
+        hazard_factors = list(risk.hazard_factors.values_list("code", flat=True)) if saved else []
+    if measures is None:
+        measures = [(m.kind, m.text) for m in risk.measures.all()] if saved else []
+    data = {f: json_safe(getattr(risk, f)) for f in SNAPSHOT_FIELDS}
+    data["accident_types"] = sorted(accident_types)
+    data["hazard_factors"] = sorted(hazard_factors)
+    data["measures"] = [{"kind": k, "text": t} for k, t in measures]
     return data
+
+
+def _commit(
+    *,
+    actor: User,
+    risk: Risk,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    **extra: Any,
+) -> None:
+    """Store the version `after` and its audit event (the risk itself is already saved)."""
+    RiskVersion.objects.create(risk=risk, version=risk.version, data=after, changed_by=actor)
+    audit_record(actor=actor, action=action, obj=risk, changes={**diff(before, after), **extra})
 
 
 @transaction.atomic
@@ -221,6 +249,14 @@ def risk_save(
     for name, value in values.items():
         setattr(risk, name, value)
     risk.catalog_item = catalog_item
+    after = snapshot(
+        risk,
+        accident_types=[t.code for t in accident_types] if accident_types is not None else None,
+        hazard_factors=[h.code for h in hazard_factors] if hazard_factors is not None else None,
+        measures=measures,
+    )
+    if before is not None and before == after:
+        return risk  # nothing changed: nothing written, no new version
     if not creating:
         risk.version += 1
     risk.save()
@@ -233,21 +269,21 @@ def risk_save(
         ControlMeasure.objects.bulk_create(
             [ControlMeasure(risk=risk, kind=k, text=t, sort_order=i) for i, (k, t) in enumerate(measures)]
         )
-    after = snapshot(risk)
-    changes = diff(before, after)
-    if not creating and not changes["after"]:
-        risk.version -= 1  # nothing changed: no new version
-        Risk.objects.filter(pk=risk.pk).update(version=risk.version)
-        return risk
-    RiskVersion.objects.create(risk=risk, version=risk.version, data=after, changed_by=actor)
-    action = "risk.created" if creating else "risk.updated"
+    extra: dict[str, Any] = {}
     if values["level"] != values["computed_level"]:
-        changes["level_override"] = {
+        extra["level_override"] = {
             "computed": values["computed_level"],
             "level": values["level"],
             "reason": reason,
         }
-    audit_record(actor=actor, action=action, obj=risk, changes=changes)
+    _commit(
+        actor=actor,
+        risk=risk,
+        action="risk.created" if creating else "risk.updated",
+        before=before,
+        after=after,
+        **extra,
+    )
     return risk
 
 
@@ -264,11 +300,14 @@ def risk_retire(*, actor: User, risk: Risk, reason: str) -> Risk:
     risk.status = RiskStatus.RETIRED
     risk.version += 1
     risk.save(update_fields=["status", "version", "updated_at"])
-    after = snapshot(risk)
-    RiskVersion.objects.create(risk=risk, version=risk.version, data=after, changed_by=actor)
-    changes = diff(before, after)
-    changes["reason"] = reason.strip()
-    audit_record(actor=actor, action="risk.retired", obj=risk, changes=changes)
+    _commit(
+        actor=actor,
+        risk=risk,
+        action="risk.retired",
+        before=before,
+        after=snapshot(risk),
+        reason=reason.strip(),
+    )
     return risk
 
 
@@ -286,12 +325,17 @@ def risk_adopt(*, actor: User, enterprise: Enterprise, item: RiskCatalogItem) ->
     """Add a catalogue item to the register in one step, pre-filled from the item: graded
     directly at the item's minimum level, its accident types, its suggested measures (as
     management measures, to be sorted by kind when the enterprise reviews them), and the
-    enterprise's safety director (else principal) as the owner."""
+    enterprise's safety director (else principal, else the adopting user) as the owner."""
     _require_editor(actor, enterprise)
     if Risk.objects.filter(enterprise=enterprise, catalog_item=item, status=RiskStatus.ACTIVE).exists():
         raise DomainError("already_adopted", "该风险目录条目已在本企业风险清单中", field="catalog_item")
-    owner = enterprise.safety_director_name or enterprise.principal_name or "待定"
-    phone = enterprise.safety_director_phone or enterprise.principal_phone or ""
+    # The safety director, else the principal, else whoever adopts it: a real person to correct.
+    if enterprise.safety_director_name:
+        owner, phone = enterprise.safety_director_name, enterprise.safety_director_phone
+    elif enterprise.principal_name:
+        owner, phone = enterprise.principal_name, enterprise.principal_phone
+    else:
+        owner, phone = actor.full_name or actor.username, getattr(actor, "phone", "") or ""
     data = {
         "name": item.name[:200],
         "place": item.name[:200],
