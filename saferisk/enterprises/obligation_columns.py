@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from saferisk.core.excel import Column
 from saferisk.core.masking import mask_phone
+from saferisk.enterprises.columns import ENTERPRISE_COLUMNS
 from saferisk.enterprises.obligations import ObligationKind
 
 
@@ -18,13 +19,8 @@ def _days_left(e: Any) -> int | None:
     return (e.standardisation_expires - timezone.localdate()).days
 
 
-_HEAD = [
-    Column(_("USCC"), lambda e: e.uscc, 22),
-    Column(_("Name"), lambda e: e.name, 36),
-    Column(_("Region"), lambda e: e.region.name, 14),
-    Column(_("Region code"), lambda e: e.region_id, 12),
-    Column(_("Industry"), lambda e: f"{e.industry_id} {e.industry.name}", 30),
-]
+# Who the enterprise is: the directory's own first columns (USCC, name, region, code, industry).
+_HEAD = ENTERPRISE_COLUMNS[:5]
 
 OBLIGATION_COLUMNS: dict[ObligationKind, list[Column]] = {
     ObligationKind.SAFETY_DIRECTOR: [
