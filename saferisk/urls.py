@@ -7,5 +7,6 @@ from saferisk.api import api
 urlpatterns = [
     path("", include("saferisk.core.urls")),
     path("enterprises/", include("saferisk.enterprises.urls")),
+    path("risks/", include("saferisk.risks.urls")),
     path("api/v1/", api.urls),
 ]

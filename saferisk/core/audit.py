@@ -59,6 +59,18 @@ ACTIONS: dict[str, _StrPromise] = {
     "risk.created": _("Risk added"),
     "risk.updated": _("Risk changed"),
     "risk.retired": _("Risk retired"),
+    "risk.register_imported": _("Risk register imported"),
+    "assessment_scheme.created": _("Assessment scheme added"),
+    "risk_catalog_item.created": _("Catalogue item added"),
+    "risk_catalog_item.updated": _("Catalogue item changed"),
+    "risk_catalog.imported": _("Risk catalogue imported"),
+    "reassessment.opened": _("Re-assessment opened"),
+    "reassessment.confirmed": _("Risk confirmed unchanged on re-assessment"),
+    "reassessment.closed": _("Re-assessment completed"),
+    "site_plan.uploaded": _("Site plan uploaded"),
+    "risk_area.saved": _("Risk area drawn"),
+    "risk_area.deleted": _("Risk area removed"),
+    "risk_documents.generated": _("Risk documents generated"),
 }
 
 

@@ -204,3 +204,57 @@ def lec(l: Any, e: Any, c: Any, config: MethodConfig | None = None) -> Assessmen
 
 def ls(l: Any, s: Any, config: MethodConfig | None = None) -> Assessment:  # noqa: E741
     return assess(config or default_ls(), L=l, S=s)
+
+
+# --- Configurations as data (stored by an assessment scheme, edited by an admin) ------------------
+
+
+def config_to_dict(config: MethodConfig) -> dict[str, Any]:
+    """A method configuration as JSON: what an `AssessmentScheme` stores and an admin edits."""
+    return {
+        "factors": {
+            name: [{"value": _plain(s.value), "meaning": s.meaning} for s in scale]
+            for name, scale in config.factors.items()
+        },
+        "bands": [
+            {"level": b.level, "minimum": _plain(b.minimum), "inclusive": b.inclusive} for b in config.bands
+        ],
+    }
+
+
+def config_from_dict(method: str, version: str, data: Any) -> MethodConfig:
+    """Build and check a configuration from its JSON. Errors say what is wrong, in Chinese:
+    a factor needs at least two distinct positive values; bands run from the most severe level
+    down with falling minimums; each level appears once; a score below every band is LOW."""
+    if not isinstance(data, dict):
+        raise AssessmentError("config_invalid", f"{method} 的配置应为对象")
+    factors_in = data.get("factors")
+    if not isinstance(factors_in, dict) or not factors_in:
+        raise AssessmentError("config_invalid", f"{method} 至少需要一个因子及其取值")
+    factors: dict[str, tuple[ScaleValue, ...]] = {}
+    for name, scale in factors_in.items():
+        if not str(name).isidentifier() or not isinstance(scale, list):
+            raise AssessmentError("config_invalid", f"{method} 的因子“{name}”无效")
+        values = []
+        for item in scale:
+            item = item if isinstance(item, dict) else {"value": item}
+            value = _number(str(name), item.get("value"))
+            if value <= 0:
+                raise AssessmentError("config_invalid", f"{method} 因子 {name} 的取值应为正数")
+            values.append(ScaleValue(value, str(item.get("meaning", ""))))
+        if len({v.value for v in values}) != len(values) or len(values) < 2:
+            raise AssessmentError("config_invalid", f"{method} 因子 {name} 至少需要两个互不相同的取值")
+        factors[str(name)] = tuple(values)
+    bands: list[Band] = []
+    for item in data.get("bands") or []:
+        level = item.get("level") if isinstance(item, dict) else None
+        if level not in LEVELS:
+            raise AssessmentError("config_invalid", f"{method} 分级界限的等级应为 MAJOR、LARGE、GENERAL、LOW")
+        bands.append(Band(level, _number(level, item.get("minimum")), bool(item.get("inclusive", True))))
+    order = [LEVELS.index(b.level) for b in bands]
+    if not bands or order != sorted(set(order)):
+        raise AssessmentError("config_invalid", f"{method} 的分级界限应从重大到低依次排列，每级一次")
+    minima = [b.minimum for b in bands]
+    if any(a <= b for a, b in zip(minima, minima[1:], strict=False)):
+        raise AssessmentError("config_invalid", f"{method} 的分级界限应逐级递减")
+    return MethodConfig(method=method, version=version, factors=factors, bands=tuple(bands))

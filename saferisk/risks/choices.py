@@ -47,3 +47,23 @@ DEFAULT_TIER = {
     RiskLevel.GENERAL: ControlTier.TEAM,
     RiskLevel.LOW: ControlTier.POST,
 }
+
+
+class ReassessmentTrigger(models.TextChoices):
+    """What makes an enterprise re-assess its risks (Article 12 of the Jiangsu 条例)."""
+
+    CATALOGUE = "catalogue", _("Catalogue updated")
+    PROCESS = "process", _("Process changed")
+    EQUIPMENT = "equipment", _("Main equipment changed")
+    MATERIAL = "material", _("Main materials changed")
+    ACCIDENT = "accident", _("Accident (1 death or 3 serious injuries)")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+class AreaShape(models.TextChoices):
+    POLYGON = "polygon", _("Area")
+    MARKER = "marker", _("Marker")

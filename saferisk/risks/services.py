@@ -46,6 +46,16 @@ TEXT_FIELDS = {
 }
 
 
+def _default_tier(level: str) -> str:
+    """The usual tier of `level` in the scheme in force (levels.json convention by default)."""
+    from saferisk.risks.schemes import level_styles
+
+    try:
+        return level_styles()[level]["tier"]
+    except (DomainError, KeyError):
+        return DEFAULT_TIER[RiskLevel(level)]
+
+
 def _require_editor(actor: User, enterprise: Enterprise) -> None:
     """Only the enterprise's own users (and admins) keep its register; a regulator who can see
     the enterprise is refused, anyone else finds nothing."""
@@ -66,26 +76,51 @@ def _text(data: Mapping[str, Any], name: str, current: str) -> str:
     return value
 
 
-def _assess(data: Mapping[str, Any], risk: Risk, catalog_item: RiskCatalogItem | None) -> dict[str, Any]:
+def _grade(method: str, inputs: Any, scheme: Any) -> assessment.Assessment:
+    from saferisk.risks.schemes import method_config
+
+    try:
+        return assessment.assess(
+            method_config(scheme, method), **{k.upper(): v for k, v in dict(inputs or {}).items()}
+        )
+    except assessment.AssessmentError as exc:
+        raise DomainError(exc.code, exc.message, field=exc.field or "inputs") from exc
+
+
+def _assess(
+    data: Mapping[str, Any], risk: Risk, catalog_item: RiskCatalogItem | None, *, creating: bool
+) -> dict[str, Any]:
+    """The inherent assessment. It is made again only when the method, its inputs or the
+    catalogue item change: an edit of the owner keeps the assessment (and the scheme version)
+    it was made with, even after an admin brings a new scheme into force."""
+    from saferisk.risks.schemes import scheme_in_force
+
     method = data.get("method", risk.method) or ""
     if method not in AssessmentMethod.values:
         raise DomainError("method_unknown", "评估方法应为 LEC、LS 或直接判定", field="method")
-    inputs = data.get("inputs", risk.inputs) or {}
     minimum = catalog_item.min_level if catalog_item else None
-    try:
-        if method == AssessmentMethod.DIRECT:
-            computed = assessment.direct(str(data.get("level") or ""), minimum=minimum)
-            return {
-                "method": method,
-                "inputs": {},
-                "method_version": "",
-                "score": None,
-                "computed_level": computed,
-            }
-        config = assessment.default_lec() if method == AssessmentMethod.LEC else assessment.default_ls()
-        result = assessment.assess(config, **{k.upper(): v for k, v in dict(inputs).items()})
-    except assessment.AssessmentError as exc:
-        raise DomainError(exc.code, exc.message, field=exc.field or "inputs") from exc
+    if method == AssessmentMethod.DIRECT:
+        try:
+            computed = assessment.direct(str(data.get("level") or risk.level or ""), minimum=minimum)
+        except assessment.AssessmentError as exc:
+            raise DomainError(exc.code, exc.message, field=exc.field or "level") from exc
+        return {
+            "method": method,
+            "inputs": {},
+            "method_version": "",
+            "score": None,
+            "computed_level": computed,
+        }
+    reassess = creating or any(k in data for k in ("method", "inputs", "catalog_item"))
+    if not reassess and risk.method_version:
+        return {
+            "method": risk.method,
+            "inputs": risk.inputs,
+            "method_version": risk.method_version,
+            "score": risk.score,
+            "computed_level": risk.computed_level,
+        }
+    result = _grade(method, data.get("inputs", risk.inputs), scheme_in_force())
     computed = result.level
     if minimum is not None:  # a catalogue item never lets a risk be graded below its minimum
         computed = assessment.more_severe(computed, minimum)
@@ -96,6 +131,59 @@ def _assess(data: Mapping[str, Any], risk: Risk, catalog_item: RiskCatalogItem |
         "score": result.score.quantize(Decimal("0.0001")),  # as stored, so unchanged compares equal
         "computed_level": computed,
     }
+
+
+def _residual(data: Mapping[str, Any], risk: Risk, values: dict[str, Any]) -> dict[str, Any]:
+    """The residual level once controls are in place (`data["residual"]`: `{"inputs": …}` for
+    LEC/LS, `{"level": …}` for direct grading, or None to clear it). It is graded by the same
+    method and scheme version as the inherent level and can never be more severe than it."""
+    from saferisk.risks.schemes import scheme_in_force
+
+    if "residual" not in data:
+        keep = risk.residual_level and values["method"] == risk.method
+        return {
+            "residual_inputs": risk.residual_inputs if keep else {},
+            "residual_score": risk.residual_score if keep else None,
+            "residual_level": risk.residual_level if keep else "",
+        }
+    given = data["residual"] or {}
+    if not given or not (given.get("inputs") or given.get("level")):
+        return {"residual_inputs": {}, "residual_score": None, "residual_level": ""}
+    if values["method"] == AssessmentMethod.DIRECT:
+        level = str(given.get("level") or "")
+        if level not in RiskLevel.values:
+            raise DomainError("level_unknown", "剩余风险等级无效", field="residual")
+        out: dict[str, Any] = {"residual_inputs": {}, "residual_score": None, "residual_level": level}
+    else:
+        from saferisk.risks.models import AssessmentScheme
+
+        scheme = (
+            AssessmentScheme.objects.filter(version=values["method_version"]).first() or scheme_in_force()
+        )
+        result = _grade(values["method"], given.get("inputs"), scheme)
+        out = {
+            "residual_inputs": result.as_dict()["inputs"],
+            "residual_score": result.score.quantize(Decimal("0.0001")),
+            "residual_level": result.level,
+        }
+    if assessment.more_severe(out["residual_level"], values["level"]) != values["level"]:
+        raise DomainError("residual_above_inherent", "剩余风险等级不能高于固有风险等级", field="residual")
+    return out
+
+
+def _basis(value: Any) -> list[dict[str, str]]:
+    out = []
+    for item in value or []:
+        document = str((item or {}).get("document", "")).strip()[:200]
+        if document:
+            out.append(
+                {
+                    "document": document,
+                    "clause": str(item.get("clause", "")).strip()[:100],
+                    "version": str(item.get("version", "")).strip()[:40],
+                }
+            )
+    return out
 
 
 def _measures(value: Any) -> list[tuple[str, str]]:
@@ -133,9 +221,13 @@ SNAPSHOT_FIELDS = (
     "computed_level",
     "level",
     "level_reason",
+    "residual_inputs",
+    "residual_score",
+    "residual_level",
     "control_tier",
     "owner_phone",
     "catalog_item_id",
+    "basis",
     "status",
 )
 
@@ -170,11 +262,19 @@ def _commit(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any],
+    reassessed: bool = False,
     **extra: Any,
 ) -> None:
-    """Store the version `after` and its audit event (the risk itself is already saved)."""
+    """Store the version `after` and its audit event (the risk itself is already saved), mark
+    the risk re-assessed in open re-assessment tasks (`reassessed`), refresh the summary."""
+    from saferisk.risks.reassessment import mark_reassessed
+    from saferisk.risks.summary import refresh_summary
+
     RiskVersion.objects.create(risk=risk, version=risk.version, data=after, changed_by=actor)
     audit_record(actor=actor, action=action, obj=risk, changes={**diff(before, after), **extra})
+    if reassessed:
+        mark_reassessed(actor=actor, risk=risk)
+    refresh_summary(risk.enterprise)
 
 
 @transaction.atomic
@@ -212,7 +312,7 @@ def risk_save(
         if not 0 <= people <= 1_000_000:
             raise DomainError("people_invalid", "接触人数应为0至1000000的整数", field="people_exposed")
     values["people_exposed"] = people if people != "" else None
-    values.update(_assess(data, risk, catalog_item))
+    values.update(_assess(data, risk, catalog_item, creating=creating))
     level = data.get("level") or (
         risk.level if not creating and "method" not in data and "inputs" not in data else None
     )
@@ -230,7 +330,9 @@ def risk_save(
         )
     values["level"] = level
     values["level_reason"] = reason if level != values["computed_level"] else ""
-    tier = data.get("control_tier") or risk.control_tier or DEFAULT_TIER[RiskLevel(level)]
+    values.update(_residual(data, risk, values))
+    values["basis"] = _basis(data["basis"]) if "basis" in data else risk.basis
+    tier = data.get("control_tier") or risk.control_tier or _default_tier(level)
     if tier not in ControlTier.values:
         raise DomainError("tier_unknown", "管控层级无效", field="control_tier")
     values["control_tier"] = tier
@@ -280,6 +382,7 @@ def risk_save(
         actor=actor,
         risk=risk,
         action="risk.created" if creating else "risk.updated",
+        reassessed=True,
         before=before,
         after=after,
         **extra,
@@ -348,5 +451,6 @@ def risk_adopt(*, actor: User, enterprise: Enterprise, item: RiskCatalogItem) ->
         or [{"kind": MeasureKind.MANAGEMENT, "text": "按风险目录要求制定管控措施"}],
         "owner_name": owner,
         "owner_phone": phone,
+        "basis": item.basis,
     }
     return risk_save(actor=actor, enterprise=enterprise, data=data)

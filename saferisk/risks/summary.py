@@ -1,0 +1,77 @@
+"""The per-enterprise risk summary (active risks by level, completeness gap), and regulators'
+sums of it by region. Services refresh one enterprise after each change of its register; a
+catalogue change refreshes the enterprises it can touch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from saferisk.enterprises.models import Enterprise
+from saferisk.risks.choices import RiskStatus
+from saferisk.risks.models import EnterpriseRiskSummary, Risk, RiskCatalogItem
+
+LEVEL_FIELDS = {"MAJOR": "major", "LARGE": "large", "GENERAL": "general", "LOW": "low"}
+
+
+def refresh_summary(enterprise: Enterprise) -> EnterpriseRiskSummary:
+    from saferisk.risks.services import completeness_gap
+
+    counts = dict(
+        Risk.objects.filter(enterprise=enterprise, status=RiskStatus.ACTIVE)
+        .values_list("level")
+        .annotate(n=Count("id"))
+        .values_list("level", "n")
+    )
+    values: dict[str, Any] = {f: counts.get(level, 0) for level, f in LEVEL_FIELDS.items()}
+    values["gap"] = len(completeness_gap(enterprise))
+    summary, _ = EnterpriseRiskSummary.objects.update_or_create(enterprise=enterprise, defaults=values)
+    return summary
+
+
+def enterprises_touched_by(item: RiskCatalogItem) -> QuerySet[Enterprise]:
+    """Enterprises an item can apply to (by industry prefix or key sector), or that linked it."""
+    q = Q(risks__catalog_item=item)
+    for prefix in item.prefixes():
+        q |= Q(industry_id__startswith=prefix)
+    if item.key_sector_id:
+        q |= Q(key_sectors=item.key_sector_id)
+    return Enterprise.objects.filter(q).distinct()
+
+
+def refresh_many(enterprises: Iterable[Enterprise], progress: Callable[[int], None] | None = None) -> int:
+    done = 0
+    for enterprise in enterprises:
+        refresh_summary(enterprise)
+        done += 1
+        if progress and done % 200 == 0:
+            progress(done)
+    return done
+
+
+def region_totals(enterprises: QuerySet[Enterprise], depth: int) -> list[dict[str, Any]]:
+    """Sums of the summaries of `enterprises` grouped by the first `depth` digits of the region
+    code (2 province, 4 city, 6 county, 9 town), with how many enterprises have a gap."""
+    rows = (
+        EnterpriseRiskSummary.objects.filter(enterprise__in=enterprises.values("pk"))
+        .values("enterprise__region_id")
+        .annotate(
+            enterprises=Count("pk"),
+            with_gap=Count("pk", filter=Q(gap__gt=0)),
+            gap=Sum("gap"),
+            major=Sum("major"),
+            large=Sum("large"),
+            general=Sum("general"),
+            low=Sum("low"),
+        )
+    )
+    totals: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        values: dict[str, Any] = {**row}
+        code = str(values.pop("enterprise__region_id"))[:depth]
+        total = totals.setdefault(code, {"region": code, **dict.fromkeys(values, 0)})
+        for key, value in values.items():
+            total[key] += value or 0
+    return [totals[code] for code in sorted(totals)]
