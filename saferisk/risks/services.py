@@ -454,3 +454,31 @@ def risk_adopt(*, actor: User, enterprise: Enterprise, item: RiskCatalogItem) ->
         "basis": item.basis,
     }
     return risk_save(actor=actor, enterprise=enterprise, data=data)
+
+
+BULK_FIELDS = ("owner_name", "owner_phone", "department", "control_tier")
+
+
+@transaction.atomic
+def risk_bulk_update(
+    *, actor: User, enterprise: Enterprise, risk_ids: list[int], data: Mapping[str, Any]
+) -> int:
+    """Set owner, phone, department or control tier on several risks at once. Blank fields are
+    left alone; each risk that changes gets its own version and audit event. All or nothing:
+    an error on one risk changes none. Returns how many risks changed."""
+    _require_editor(actor, enterprise)
+    values = {k: str(data.get(k) or "").strip() for k in BULK_FIELDS if str(data.get(k) or "").strip()}
+    if not values:
+        raise DomainError("nothing_to_change", "请填写要批量修改的内容", field="owner_name")
+    risks = list(Risk.objects.filter(enterprise=enterprise, pk__in=risk_ids, status=RiskStatus.ACTIVE))
+    if not risks:
+        raise DomainError("nothing_selected", "请先勾选要修改的风险", field="risks")
+    changed = 0
+    for risk in risks:
+        before = risk.version
+        try:
+            saved = risk_save(actor=actor, enterprise=enterprise, risk=risk, data=values)
+        except DomainError as exc:
+            raise DomainError(exc.code, f"“{risk.name}”：{exc.message}", field=exc.field) from exc
+        changed += saved.version != before
+    return changed
