@@ -64,10 +64,11 @@ def _enterprise(request: HttpRequest, pk: int) -> Enterprise:
 @login_required
 @personal_route
 def register_mine(request: HttpRequest) -> HttpResponse:
-    """The menu entry of enterprise users: their own register."""
+    """The menu entry of enterprise users: their own register. Others pick an enterprise from
+    the directory (each enterprise's page links its register)."""
     user: User = request.user  # type: ignore[assignment]
     if not user.enterprise_id:
-        raise Http404
+        return redirect("enterprises:enterprise_list")
     return redirect("risks:register", pk=user.enterprise_id)
 
 
@@ -319,8 +320,8 @@ def _save(request: HttpRequest, enterprise: Enterprise, risk: Risk | None) -> Ht
                 actor=user, enterprise=enterprise, risk=risk, data=risk_form_data(request.POST)
             )
         except DomainError as exc:
-            errors[exc.field or "__all__"] = exc.message
-            errors.setdefault("__all__", exc.message)
+            errors[exc.field or "form"] = exc.message
+            errors.setdefault("form", exc.message)
             values = _posted_values(request.POST)
         else:
             messages.success(request, _("Risk saved (version %(v)d).") % {"v": saved.version})

@@ -109,13 +109,60 @@ def _commitment(w: Any) -> Any:
     return c
 
 
+def _risk(w: Any) -> Any:
+    from saferisk.risks.models import Risk
+    from saferisk.risks.services import risk_save
+
+    existing = Risk.objects.filter(enterprise=w.ent_a, name="matrix risk").first()
+    return existing or risk_save(
+        actor=w.enterprise_filler,
+        enterprise=w.ent_a,
+        data={
+            "name": "matrix risk",
+            "place": "matrix place",
+            "method": "ls",
+            "inputs": {"L": 3, "S": 4},
+            "accident_types": [1],
+            "owner_name": "matrix",
+            "measures": [{"kind": "management", "text": "matrix"}],
+        },
+    )
+
+
+def _reassessment(w: Any) -> Any:
+    from saferisk.risks.models import ReassessmentTask
+    from saferisk.risks.reassessment import reassessment_open
+
+    existing = ReassessmentTask.objects.filter(enterprise=w.ent_a, description="matrix").first()
+    return existing or reassessment_open(
+        actor=w.enterprise_filler, enterprise=w.ent_a, trigger="process", description="matrix", risks=[_risk(w)]
+    )
+
+
 def subjects() -> dict[Any, Subject]:
     from saferisk.core.models import ApiToken, Notification
     from saferisk.enterprises.models import ImportJob, SafetyCommitment
 
     outsiders = ("other_county_regulator", "other_enterprise_filler", "dept_regulator", "expert")
+    from saferisk.risks.models import ReassessmentItem, ReassessmentTask, Risk
+
     return {
         **SUBJECTS,
+        Risk: Subject(
+            make=_risk, insider="county_regulator", outsiders=outsiders, page_marker=lambda o: f"/risks/{o.pk}/"
+        ),
+        ReassessmentTask: Subject(
+            make=_reassessment,
+            insider="county_regulator",
+            outsiders=outsiders,
+            page_marker=lambda o: f"/risks/reassessments/{o.pk}/",
+        ),
+        ReassessmentItem: Subject(
+            make=lambda w: _reassessment(w).items.first(),
+            insider="enterprise_filler",
+            outsiders=outsiders,
+            page_marker=lambda o: f"/risks/reassessments/items/{o.pk}/",
+        ),
         ApiToken: _token_subject(),
         ImportJob: Subject(
             make=_import_job,
