@@ -135,7 +135,11 @@ def _reassessment(w: Any) -> Any:
 
     existing = ReassessmentTask.objects.filter(enterprise=w.ent_a, description="matrix").first()
     return existing or reassessment_open(
-        actor=w.enterprise_filler, enterprise=w.ent_a, trigger="process", description="matrix", risks=[_risk(w)]
+        actor=w.enterprise_filler,
+        enterprise=w.ent_a,
+        trigger="process",
+        description="matrix",
+        risks=[_risk(w)],
     )
 
 
@@ -149,7 +153,10 @@ def subjects() -> dict[Any, Subject]:
     return {
         **SUBJECTS,
         Risk: Subject(
-            make=_risk, insider="county_regulator", outsiders=outsiders, page_marker=lambda o: f"/risks/{o.pk}/"
+            make=_risk,
+            insider="county_regulator",
+            outsiders=outsiders,
+            page_marker=lambda o: f"/risks/{o.pk}/",
         ),
         ReassessmentTask: Subject(
             make=_reassessment,

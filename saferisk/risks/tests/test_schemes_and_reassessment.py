@@ -54,7 +54,7 @@ def test_an_admin_adds_a_4x4_matrix_from_a_date_and_old_assessments_keep_their_v
         data={**BASE, "method": "ls", "inputs": {"L": 3, "S": 4}},
     )
     assert (old.level, old.method_version) == ("GENERAL", "default-2026")  # 12 on the 5×5 matrix
-    scheme = scheme_create(actor=world.admin, data=_scheme_data())
+    scheme_create(actor=world.admin, data=_scheme_data())
     assert scheme_in_force(dt.date(2025, 12, 31)).version == "default-2026"
     assert scheme_in_force(dt.date(2026, 1, 2)).version == "city-4x4"
     assert AuditEvent.objects.filter(action="assessment_scheme.created").count() == 1
@@ -72,7 +72,8 @@ def test_an_admin_adds_a_4x4_matrix_from_a_date_and_old_assessments_keep_their_v
         risk_save(
             actor=world.enterprise_filler, enterprise=world.ent_a, risk=old, data={"inputs": {"L": 5, "S": 4}}
         )
-    assert exc.value.code == "not_on_scale" and "1、2、3、4" in exc.value.message
+    assert exc.value.code == "not_on_scale"
+    assert "1、2、3、4" in exc.value.message
 
 
 @pytest.mark.parametrize(
@@ -150,7 +151,8 @@ def test_a_task_stays_open_until_every_risk_is_reassessed(world: Any) -> None:
         description="反应釜爆炸，死亡1人",
         deaths=1,
     )
-    assert task.items.count() == 2 and task.status == "open"
+    assert task.items.count() == 2
+    assert task.status == "open"
     risk_save(
         actor=world.enterprise_filler,
         enterprise=world.ent_a,
@@ -164,7 +166,8 @@ def test_a_task_stays_open_until_every_risk_is_reassessed(world: Any) -> None:
         reassessment_confirm(actor=world.enterprise_filler, item=item, note="")
     reassessment_confirm(actor=world.enterprise_filler, item=item, note="工艺未变，维持原评估")
     task.refresh_from_db()
-    assert task.status == "done" and task.closed_at is not None
+    assert task.status == "done"
+    assert task.closed_at is not None
     actions = list(
         AuditEvent.objects.filter(action__startswith="reassessment.").values_list("action", flat=True)
     )
@@ -178,7 +181,8 @@ def test_a_catalogue_change_opens_reassessment_where_the_item_is_used(world: Any
     level = "LARGE" if item.min_level == "MAJOR" else "MAJOR"
     catalog_item_save(actor=world.admin, item=item, data={"min_level": level})
     task = ReassessmentTask.objects.get(enterprise=world.ent_a)
-    assert task.trigger == "catalogue" and list(task.items.values_list("risk", flat=True)) == [adopted.pk]
+    assert task.trigger == "catalogue"
+    assert list(task.items.values_list("risk", flat=True)) == [adopted.pk]
     # A change of wording only (not what the item asks) opens nothing more.
     catalog_item_save(actor=world.admin, item=item, data={"source": "修订说明"})
     assert ReassessmentTask.objects.count() == 1
