@@ -15,7 +15,7 @@ from django.db import models
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-Kind = Literal["public", "personal", "reference", "object", "list", "create", "admin"]
+Kind = Literal["public", "personal", "reference", "object", "list", "create", "admin", "aggregate"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class RouteScope:
     the route's id argument; list: a scoped list of `model`; create: makes a new `model` row inside
     the caller's own jurisdiction, which the service checks (the matrix only checks that anonymous
     callers are refused: the feature's own tests show who may create); admin: system
-    administrators only."""
+    administrators only; aggregate: sums over the rows of `model` the caller may see (any
+    signed-in user gets an answer, computed from `scoped()`; the feature's tests check the sums)."""
 
     kind: Kind
     model: type[models.Model] | None = None
@@ -65,6 +66,10 @@ def list_route(model: type[models.Model]) -> Callable[[F], F]:
 
 def create_route(model: type[models.Model]) -> Callable[[F], F]:
     return _mark(RouteScope("create", model))
+
+
+def aggregate_route(model: type[models.Model]) -> Callable[[F], F]:
+    return _mark(RouteScope("aggregate", model))
 
 
 def route_scope_of(fn: Any) -> RouteScope | None:

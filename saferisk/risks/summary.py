@@ -51,6 +51,16 @@ def refresh_many(enterprises: Iterable[Enterprise], progress: Callable[[int], No
     return done
 
 
+def child_depth(code: str) -> int:
+    """How many leading digits name the regions one level below `code` (a 6-digit province,
+    city or county code, a 9-digit town, or '' for the whole country)."""
+    if not code:
+        return 2
+    if len(code) == 6:
+        return 4 if code[2:] == "0000" else 6 if code[4:] == "00" else 9
+    return 12
+
+
 def region_totals(enterprises: QuerySet[Enterprise], depth: int) -> list[dict[str, Any]]:
     """Sums of the summaries of `enterprises` grouped by the first `depth` digits of the region
     code (2 province, 4 city, 6 county, 9 town), with how many enterprises have a gap."""
@@ -71,6 +81,7 @@ def region_totals(enterprises: QuerySet[Enterprise], depth: int) -> list[dict[st
     for row in rows:
         values: dict[str, Any] = {**row}
         code = str(values.pop("enterprise__region_id"))[:depth]
+        code = code.ljust(6, "0") if depth < 6 else code  # 3205 → 320500, the city's own code
         total = totals.setdefault(code, {"region": code, **dict.fromkeys(values, 0)})
         for key, value in values.items():
             total[key] += value or 0

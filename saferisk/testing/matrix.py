@@ -103,6 +103,7 @@ class MatrixResult:
 def _fill(route: Route, obj: models.Model | None, samples: dict[str, dict[str, str]]) -> str | None:
     path = "/" + route.path
     values = dict(samples.get(route.name, {}))
+    query = values.pop("?", "")  # a query string the operation needs (e.g. a calculator's inputs)
     for kw in route.kwargs:
         if kw not in values:
             if obj is None:
@@ -110,7 +111,9 @@ def _fill(route: Route, obj: models.Model | None, samples: dict[str, dict[str, s
             values[kw] = str(obj.pk)
     for kw, value in values.items():
         path = re.sub(rf"<(?:\w+:)?{kw}>", value, path)
-    return None if "<" in path else path
+    if "<" in path:
+        return None
+    return f"{path}?{query}" if query else path
 
 
 def _request(client: Client, method: str, path: str) -> Any:
@@ -243,7 +246,7 @@ def probe_routes(
                 r = _request(client(who), method, path)
                 result.requests += 1
                 check(r.status_code == 200, f"{route.name}: admin {who} got {r.status_code}")
-        else:  # personal, reference: any signed-in user, acting on their own account or public data
+        else:  # personal, reference, aggregate: any signed-in user, on their own account, public data or their own scope
             for who in non_admins:
                 r = _request(client(who), method, path)
                 result.requests += 1

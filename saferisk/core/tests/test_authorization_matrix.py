@@ -89,6 +89,11 @@ def _notification(w: Any) -> Any:
 INSIDERS = {
     "API POST /api/v1/enterprises/<enterprise_id>/commitments": "enterprise_filler",
     "API POST /api/v1/enterprises/<enterprise_id>/commitments/upload": "enterprise_filler",
+    # Only the enterprise keeps its register; its regulator reads it.
+    "API POST /api/v1/enterprises/<enterprise_id>/risks": "enterprise_filler",
+    "API POST /api/v1/enterprises/<enterprise_id>/risks/adopt": "enterprise_filler",
+    "API PATCH /api/v1/risks/<risk_id>": "enterprise_filler",
+    "API POST /api/v1/risks/<risk_id>/retire": "enterprise_filler",
 }
 
 
@@ -200,6 +205,8 @@ SAMPLES = {
     "API PATCH /api/v1/safety-director-rules/<rule_id>": {"rule_id": "1"},
     "API GET /api/v1/regions/<code>": {"code": "320115"},
     "API GET /api/v1/industries/<code>": {"code": "2614"},
+    "API GET /api/v1/risk-assessment/lec": {"?": "l=6&e=6&c=7"},
+    "API GET /api/v1/risk-assessment/ls": {"?": "l=4&s=5"},
 }
 
 

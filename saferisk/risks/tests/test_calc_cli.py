@@ -11,6 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+pytestmark = pytest.mark.django_db
+
 
 def test_lec_json() -> None:
     out = StringIO()

@@ -116,7 +116,9 @@ def test_residual_level_is_kept_beside_the_inherent_one(world: Any) -> None:
         data={"residual": {"inputs": {"L": 1, "E": 6, "C": 15}}},
     )
     assert (risk.level, risk.residual_level, risk.residual_score) == ("LARGE", "GENERAL", 90)
-    assert risk.versions.last().data["residual_level"] == "GENERAL"
+    latest = risk.versions.order_by("version").last()
+    assert latest is not None
+    assert latest.data["residual_level"] == "GENERAL"
     with pytest.raises(DomainError) as exc:
         risk_save(
             actor=world.enterprise_filler,
