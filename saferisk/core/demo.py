@@ -323,7 +323,20 @@ def build_demo(*, enterprises: int = 2000, seed: int = 7) -> dict[str, int]:
                 must_change_password=False,
             ),
         )
-    return {"enterprises": Enterprise.objects.count(), "users": User.objects.count()}
+    counts = {"enterprises": Enterprise.objects.count(), "users": User.objects.count()}
+    if example:
+        from saferisk.risks.demo import build_demo_risks
+
+        counts.update(
+            build_demo_risks(
+                actor=User.objects.get(username="enterprise_filler"),
+                admin=User.objects.get(username="admin"),
+                enterprise=example[0],
+                county=EXAMPLE_COUNTY,
+                seed=seed,
+            )
+        )
+    return counts
 
 
 def _department(code: str | None) -> Any:

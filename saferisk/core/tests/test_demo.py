@@ -22,8 +22,14 @@ def test_same_seed_same_data() -> None:
 
 
 def test_build_demo_makes_personas_and_valid_enterprises() -> None:
+    from saferisk.core.models import AuditEvent
+    from saferisk.risks.models import Risk
+    from saferisk.risks.services import completeness_gap
+
     counts = build_demo(enterprises=200, seed=7)
-    assert counts == {"enterprises": 200, "users": len(PERSONAS)}
+    assert counts["enterprises"] == 200
+    assert counts["users"] == len(PERSONAS)
+    assert counts["risks"] == Risk.objects.count() > len(PERSONAS)
     assert all(uscc.is_valid(code) for code in Enterprise.objects.values_list("uscc", flat=True))
     assert Enterprise.objects.filter(region__code__startswith="320115").count() >= 20
     assert Enterprise.objects.filter(above_scale=True).count() > 10
@@ -35,9 +41,12 @@ def test_build_demo_makes_personas_and_valid_enterprises() -> None:
     town_regulator = User.objects.get(username="town_regulator")
     assert town_regulator.level == "town"
     assert User.objects.get(username="dept_regulator").department_id == "development_reform"
+    # The persona enterprise keeps a real register and has a dust-explosion gap to adopt from.
+    assert Risk.objects.filter(enterprise=filler.enterprise).count() >= 7
+    assert any(item.sector == "dust_explosion" for item in completeness_gap(filler.enterprise))
     check = audit_verify()
     assert check.ok
-    assert check.checked == 200 + len(PERSONAS)
+    assert check.checked == AuditEvent.objects.count() > 200 + len(PERSONAS)
 
 
 def test_home_pages_show_real_numbers() -> None:
