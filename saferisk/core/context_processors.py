@@ -31,6 +31,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user.role in (Role.ENTERPRISE_FILLER, Role.ENTERPRISE_PRINCIPAL) and user.enterprise_id:
         mine = reverse("enterprises:enterprise_mine")
         items.append((mine, _("Our enterprise"), "/enterprises/"))
+        register = reverse("risks:register", args=[user.enterprise_id])
+        items.append((register, _("Risk register"), "/risks/"))
         profile = reverse("enterprises:enterprise_profile", args=[user.enterprise_id])
         items.append((profile, _("Enterprise profile"), profile))
         commitments = reverse("enterprises:commitment_list", args=[user.enterprise_id])
