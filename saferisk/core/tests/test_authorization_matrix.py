@@ -207,6 +207,7 @@ SAMPLES = {
     "API GET /api/v1/industries/<code>": {"code": "2614"},
     "API GET /api/v1/risk-assessment/lec": {"?": "l=6&e=6&c=7"},
     "API GET /api/v1/risk-assessment/ls": {"?": "l=4&s=5"},
+    "risks:register_import_errors": {"token": "matrix"},
 }
 
 
