@@ -83,11 +83,11 @@ class AreaForm(forms.Form):
 def _geometry(plan: SitePlan) -> dict[str, float]:
     """Sizes in image pixels (the SVG's units), so they look the same at any display size."""
     side = max(plan.width, plan.height)
-    radius = max(8.0, side / 60)
+    radius = max(8.0, side / 50)
     return {
         "radius": radius,
         "marker_font": radius * 1.1,
-        "font": max(10.0, side / 45),
+        "font": max(10.0, side / 40),
         "stroke": max(1.5, side / 500),
     }
 

@@ -79,7 +79,7 @@
     } else if (points.length) {
       var closed = mode === null && points.length >= 3;
       draft.appendChild(element(closed ? "polygon" : "polyline", Object.assign({
-        points: pixels(points), fill: closed ? "#1d4ed8" : "none", "fill-opacity": 0.2,
+        points: pixels(points), fill: closed ? "#1d4ed8" : "none", "fill-opacity": 0.12,
         "stroke-dasharray": "6 4", "class": "plan-draft-shape"
       }, line)));
       points.forEach(function (p) {
@@ -100,7 +100,7 @@
       var text = state.getAttribute("data-empty");
       if (points.length && shape === MARKER) { text = state.getAttribute("data-marker"); }
       if (points.length >= 3 && shape === POLYGON) {
-        text = state.getAttribute("data-polygon").replace("%(n)s", points.length);
+        text = state.getAttribute("data-polygon").replace("{n}", points.length);
       }
       state.textContent = text;
     }
