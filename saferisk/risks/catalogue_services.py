@@ -22,6 +22,11 @@ SUBSTANTIVE = ("min_level", "hazard", "accident_types", "measures", "industry_pr
 
 
 def item_snapshot(item: RiskCatalogItem, accident_types: list[str] | None = None) -> dict[str, Any]:
+    """The item as the audit log compares it. The basis is compared in its cleaned form, so an
+    item whose stored basis lacks an empty `version` (the starter catalogue) is not "changed" by
+    saving the same values again."""
+    from saferisk.risks.services import _basis
+
     if accident_types is None:
         accident_types = list(item.accident_types.values_list("name", flat=True)) if item.pk else []
     return {
@@ -35,8 +40,9 @@ def item_snapshot(item: RiskCatalogItem, accident_types: list[str] | None = None
         "accident_types": sorted(accident_types),
         "min_level": item.min_level,
         "measures": list(item.measures or []),
-        "basis": json_safe(item.basis or []),
+        "basis": json_safe(_basis(item.basis)),
         "source": item.source,
+        "confidence": item.confidence,
         "active": item.active,
     }
 
@@ -60,14 +66,17 @@ def _lines(value: Any) -> list[str]:
 def catalog_item_save(
     *, actor: User, item: RiskCatalogItem | None = None, data: Mapping[str, Any]
 ) -> RiskCatalogItem:
-    """Create or change a catalogue item. Accident types are given by name or code."""
+    """Create or change a catalogue item. Fields not given keep their values. Accident types
+    are given by name, alias or code (a list, or one text separated by 、)."""
     if not actor.is_admin:
         raise Forbidden("只有系统管理员可以维护风险目录", code="admin_only")
     creating = item is None
-    item = item or RiskCatalogItem()
+    # Locked, and read afresh: two admins saving the same item one after the other each
+    # compare against what the other wrote.
+    item = RiskCatalogItem.objects.select_for_update().get(pk=item.pk) if item else RiskCatalogItem()
     before = None if creating else item_snapshot(item)
     code = _str(data, "code", item.code, "编号", 40, required=True)
-    if not all(c.isalnum() or c in "-_" for c in code):
+    if not all((c.isascii() and c.isalnum()) or c in "-_" for c in code):
         raise DomainError("code_invalid", "编号只能包含字母、数字、- 和 _", field="code")
     if RiskCatalogItem.objects.filter(code=code).exclude(pk=item.pk).exists():
         raise DomainError("code_taken", f"编号“{code}”已存在", field="code")
@@ -77,10 +86,10 @@ def catalog_item_save(
     item.typical_places = _str(data, "typical_places", item.typical_places, "典型场所", 300, required=False)
     item.hazard = _str(data, "hazard", item.hazard, "危险因素", 2000, required=True)
     item.source = _str(data, "source", item.source, "来源", 300, required=False)
-    prefixes = (
-        str(data.get("industry_prefixes", item.industry_prefixes) or "").replace(",", " ").replace("，", " ")
-    )
-    words = prefixes.split()
+    prefixes = data.get("industry_prefixes", item.industry_prefixes) or ""
+    if isinstance(prefixes, list | tuple):
+        prefixes = " ".join(str(p) for p in prefixes)
+    words = str(prefixes).replace(",", " ").replace("，", " ").replace("、", " ").split()
     if any(not w.isdigit() or not 2 <= len(w) <= 4 for w in words):
         raise DomainError(
             "prefix_invalid", "行业代码前缀应为2至4位数字，以空格分隔", field="industry_prefixes"
@@ -100,14 +109,26 @@ def catalog_item_save(
     if "basis" in data:
         from saferisk.risks.services import _basis
 
-        item.basis = _basis(data["basis"])
+        basis = data["basis"] or []
+        if not isinstance(basis, list | tuple) or not all(isinstance(b, Mapping) for b in basis):
+            raise DomainError("basis_invalid", "依据应为若干条{文件, 条款, 版本}", field="basis")
+        item.basis = _basis(basis)
+    if "confidence" in data:
+        confidence = str(data["confidence"] or "").strip().upper()
+        if confidence not in ("", "H", "M", "L"):
+            raise DomainError("confidence_invalid", "可信度应为 H、M、L 或留空", field="confidence")
+        item.confidence = confidence
     if "active" in data:
         item.active = bool(data["active"])
     types = None
     if "accident_types" in data or creating:
-        wanted = [str(t).strip() for t in data.get("accident_types") or [] if str(t).strip()]
+        given = data.get("accident_types") or []
+        if isinstance(given, str):  # "火灾、灼烫" as written in a cell
+            given = given.replace("，", "、").replace(",", "、").split("、")
+        wanted = [str(t).strip() for t in given if str(t).strip()]
         found = {t.name: t for t in AccidentType.objects.all()}
-        found.update({str(t.code): t for t in found.values()})
+        found.update({str(t.code): t for t in list(found.values())})
+        found.update({t.alias: t for t in list(found.values()) if t.alias})  # 其他爆炸 for 其它爆炸
         missing = [w for w in wanted if w not in found]
         if missing:
             raise DomainError(

@@ -1,0 +1,263 @@
+"""Regulators' view of completeness (应报尽报): per region one level below the one chosen, the
+sums of the enterprises' risk summaries (enterprises, with a gap, gap items, risks by level),
+and the enterprises of the chosen region by gap; then one enterprise's gap items, read-only.
+
+The sums come from `EnterpriseRiskSummary` (one row per enterprise, kept up to date by the
+services), so a province costs a grouped sum, not a completeness check per enterprise. An
+enterprise without a summary row (imported before the register existed, or not touched since) is
+counted as *not calculated*, never as complete. An admin can have the summaries of a region
+recalculated: that runs in the background (`refresh_region_summaries`), because a county holds
+thousands of enterprises and each check is several queries; the page says how many are still
+not calculated, so the regulator sees when it is done.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models.functions import Coalesce, Substr
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.tasks import task
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from saferisk.core.choices import RegionLevel, Role
+from saferisk.core.excel import Column
+from saferisk.core.models import Region, User
+from saferisk.core.models.reference import PREFIX_LENGTH
+from saferisk.core.routes import list_route, object_route
+from saferisk.core.scoping import scoped
+from saferisk.core.views import get_or_404, list_response
+from saferisk.enterprises.models import Enterprise
+from saferisk.enterprises.selectors import NEXT_LEVEL
+from saferisk.risks.choices import RiskLevel, RiskStatus
+from saferisk.risks.models import EnterpriseRiskSummary, Risk
+from saferisk.risks.services import completeness_gap
+from saferisk.risks.summary import region_totals
+
+LEVEL_KEYS = ("major", "large", "general", "low")
+SUM_KEYS = ("enterprises", "with_gap", "gap", *LEVEL_KEYS)
+# Order of the enterprise list: largest gap first, not calculated (-1) last; id makes it exact.
+KEYSET = ["-gap_sort", "id"]
+
+
+def _summary_value(name: str) -> Any:
+    def value(e: Enterprise) -> Any:
+        return getattr(e, f"s_{name}")
+
+    return value
+
+
+GAP_COLUMNS = [
+    Column(gettext_lazy("USCC"), lambda e: e.uscc, 22),
+    Column(gettext_lazy("Name"), lambda e: e.name, 36),
+    Column(gettext_lazy("Region"), lambda e: e.region.name, 14),
+    Column(gettext_lazy("Region code"), lambda e: e.region_id, 12),
+    Column(gettext_lazy("Industry"), lambda e: f"{e.industry_id} {e.industry.name}", 30),
+    Column(gettext_lazy("Gap items"), _summary_value("gap"), 10),
+    Column(gettext_lazy("Major risks"), _summary_value("major"), 10),
+    Column(gettext_lazy("Large risks"), _summary_value("large"), 10),
+    Column(gettext_lazy("General risks"), _summary_value("general"), 10),
+    Column(gettext_lazy("Low risks"), _summary_value("low"), 10),
+    Column(gettext_lazy("Calculated at"), lambda e: e.s_updated_at, 18),
+]
+
+
+def _require_staff(user: Any) -> User:
+    """Regulators and admins; enterprise users and experts find nothing here."""
+    if not (user.is_admin or user.role == Role.REGULATOR):
+        raise Http404
+    staff: User = user
+    return staff
+
+
+def _root(user: User) -> Region | None:
+    """The top of the user's view: their jurisdiction, the province for an admin."""
+    if user.is_admin:
+        return Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code").first()
+    return user.region
+
+
+def _chosen(user: User, code: str | None) -> tuple[Region | None, list[Region]]:
+    """The region asked for (`?region=`) if it lies inside the user's view, else the top; and
+    the trail from the top down to it."""
+    root = _root(user)
+    if root is None:
+        return None, []
+    region = root
+    if code and code != root.code:
+        found = Region.objects.select_related("parent").filter(code=code).first()
+        if found is not None and found.code.startswith(root.prefix):
+            region = found
+    trail = [region]
+    node = region
+    while node.code != root.code and node.parent_id:
+        node = Region.objects.get(code=node.parent_id)
+        trail.insert(0, node)
+    return region, trail
+
+
+def gap_enterprises(user: User, region: Region | None) -> QuerySet[Enterprise]:
+    """The user's enterprises in `region` with their summary (None where not calculated)."""
+    qs = scoped(user, Enterprise)
+    if region is not None:
+        qs = qs.filter(region__code__startswith=region.prefix)
+    return qs
+
+
+def _key(prefix: str) -> str:
+    """How `summary.region_totals` names a group: a city or province by its own 6-digit code
+    (3205 → 320500), a county or town by its prefix."""
+    return prefix.ljust(6, "0") if len(prefix) < 6 else prefix
+
+
+def region_rows(
+    enterprises: QuerySet[Enterprise], region: Region
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One row per region one level below `region` (none below a town: its own row), with the
+    enterprises, how many are not calculated, and the summary sums; and the total row."""
+    child_level = NEXT_LEVEL.get(RegionLevel(region.level))
+    level = child_level or RegionLevel(region.level)
+    depth = PREFIX_LENGTH[level]
+    sums = {r["region"]: r for r in region_totals(enterprises, depth)}
+    counts: dict[str, dict[str, Any]] = {
+        _key(r["child"]): dict(r)
+        for r in enterprises.order_by()
+        .annotate(child=Substr("region_id", 1, depth))
+        .values("child")
+        .annotate(total=Count("id"), unknown=Count("id", filter=Q(risk_summary__isnull=True)))
+    }
+    if child_level is None:
+        children = [region]
+    else:
+        children = list(
+            Region.objects.filter(level=child_level, code__startswith=region.prefix).order_by("code")
+        )
+    rows = []
+    for child in children:
+        key = _key(child.prefix)
+        rows.append(
+            {
+                "code": child.code,
+                "name": child.name,
+                "drill": child_level is not None,
+                "total": counts.get(key, {}).get("total", 0),
+                "unknown": counts.get(key, {}).get("unknown", 0),
+                **{k: sums.get(key, {}).get(k, 0) for k in SUM_KEYS},
+            }
+        )
+    # Enterprises registered at this region itself (a county code, no town): their own row.
+    known = {_key(c.prefix) for c in children}
+    for key in sorted(set(counts) - known):
+        rows.append(
+            {
+                "code": key,
+                "name": _("Directly under %(region)s") % {"region": region.name},
+                "drill": False,
+                "total": counts[key]["total"],
+                "unknown": counts[key]["unknown"],
+                **{k: sums.get(key, {}).get(k, 0) for k in SUM_KEYS},
+            }
+        )
+    total = {k: sum(r[k] for r in rows) for k in ("total", "unknown", *SUM_KEYS)}
+    return rows, total
+
+
+@task()
+def refresh_region_summaries(prefix: str) -> int:
+    """Recalculate the risk summary (levels and completeness gap) of every enterprise whose
+    region code starts with `prefix`."""
+    from saferisk.risks.summary import refresh_many
+
+    return refresh_many(Enterprise.objects.filter(region__code__startswith=prefix).order_by("id").iterator())
+
+
+@login_required
+@list_route(Enterprise)
+def gap_overview(request: HttpRequest) -> HttpResponseBase:
+    """Completeness by region (drill down with `?region=`), and the region's enterprises by
+    gap; `?format=xlsx` exports the enterprises. An admin's POST recalculates the region."""
+    user = _require_staff(request.user)
+    region, trail = _chosen(user, request.GET.get("region"))
+    enterprises = gap_enterprises(user, region)
+    if request.method == "POST":
+        if not user.is_admin or region is None:
+            raise Http404
+        prefix = region.prefix
+        transaction.on_commit(lambda: refresh_region_summaries.enqueue(prefix))
+        messages.success(
+            request,
+            _("Recalculation of %(n)s enterprises in %(region)s has started; reload the page in a while.")
+            % {"n": enterprises.count(), "region": region.name},
+        )
+        return redirect(f"{request.path}?region={region.code}")
+    only_gap = request.GET.get("with_gap") == "1"
+    rows, total = region_rows(enterprises, region) if region is not None else ([], {})
+    listed = enterprises.filter(risk_summary__gap__gt=0) if only_gap else enterprises
+    listed = listed.select_related("region", "industry").annotate(
+        s_gap=F("risk_summary__gap"),
+        s_major=F("risk_summary__major"),
+        s_large=F("risk_summary__large"),
+        s_general=F("risk_summary__general"),
+        s_low=F("risk_summary__low"),
+        s_updated_at=F("risk_summary__updated_at"),
+        gap_sort=Coalesce(F("risk_summary__gap"), Value(-1)),
+    )
+    return list_response(
+        request,
+        queryset=listed,
+        filters=None,
+        warning=None,
+        columns=GAP_COLUMNS,
+        template="risks/gaps/gap_overview.html",
+        title=_("Completeness gaps"),
+        extra={
+            "region": region,
+            "trail": trail,
+            "rows": rows,
+            "total": total,
+            "only_gap": only_gap,
+            "child_level": NEXT_LEVEL.get(RegionLevel(region.level)) if region else None,
+        },
+        keyset=KEYSET,
+    )
+
+
+@login_required
+@object_route(Enterprise)
+def enterprise_gap(request: HttpRequest, pk: int) -> HttpResponse:
+    """The catalogue items that apply to an enterprise and that its register does not cover,
+    computed now (not from the summary), with its active risks by level."""
+    enterprise = get_or_404(
+        request.user,
+        Enterprise.objects.select_related("region", "industry").prefetch_related("key_sectors"),
+        pk=pk,
+    )
+    items = completeness_gap(enterprise)
+    prefetch_related_objects(items, "accident_types", "key_sector")
+    flags = {s.code for s in enterprise.key_sectors.all()}
+    for item in items:  # why it applies: the enterprise's key sector, its industry code, or both
+        item.via_key_sector = item.key_sector_id in flags  # type: ignore[attr-defined]
+        item.via_prefixes = [p for p in item.prefixes() if enterprise.industry_id.startswith(p)]  # type: ignore[attr-defined]
+    by_level = dict(
+        Risk.objects.filter(enterprise=enterprise, status=RiskStatus.ACTIVE)
+        .order_by()
+        .values_list("level")
+        .annotate(n=Count("id"))
+        .values_list("level", "n")
+    )
+    summary = EnterpriseRiskSummary.objects.filter(enterprise=enterprise).first()
+    context = {
+        "enterprise": enterprise,
+        "items": items,
+        "levels": [(level.label, level.value, by_level.get(level.value, 0)) for level in RiskLevel],
+        "summary": summary,
+        "stale": summary is not None and summary.gap != len(items),
+    }
+    return render(request, "risks/gaps/enterprise_gap.html", context)
