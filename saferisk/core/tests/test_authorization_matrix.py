@@ -199,6 +199,8 @@ def subjects() -> dict[Any, Subject]:
 
 SAMPLES = {
     "core:user_action": {"action": "unlock"},
+    "risks:catalog_item_detail": {"pk": "1"},  # the starter catalogue's first item
+    "risks:catalog_item_edit": {"pk": "1"},
     "enterprises:obligation_list": {"kind": "commitment"},
     "API GET /api/v1/obligations/<kind>": {"kind": "commitment"},
     "enterprises:safety_director_rule_edit": {"pk": "1"},
