@@ -43,6 +43,7 @@ from saferisk.risks.register_excel.reader import (
     Problem,
     RowReader,
     cell_text,
+    match_key,
 )
 from saferisk.risks.services import _require_editor, risk_save
 
@@ -227,9 +228,9 @@ def register_import(
     retired: set[tuple[str, str]] = set()
     for risk in Risk.objects.filter(enterprise=enterprise).select_related("catalog_item"):
         if risk.status == RiskStatus.ACTIVE:
-            active.setdefault((risk.name, risk.place), []).append(risk)
+            active.setdefault(match_key(risk.name, risk.place), []).append(risk)
         else:
-            retired.add((risk.name, risk.place))
+            retired.add(match_key(risk.name, risk.place))
     seen: dict[tuple[str, str], int] = {}
 
     def reject(row_no: int, cells: list[Any], problems: list[Problem]) -> None:
@@ -253,7 +254,7 @@ def register_import(
                 reject(
                     row_no,
                     cells,
-                    [Problem(layout.header("name"), parsed.key[0], message, layout.columns["name"])],
+                    [Problem(layout.header("name"), parsed.values["name"], message, layout.columns["name"])],
                 )
                 continue
             seen[parsed.key] = row_no
@@ -285,7 +286,7 @@ def register_import(
                 reject(
                     row_no,
                     cells,
-                    [Problem(layout.header("name"), parsed.key[0], message, layout.columns["name"])],
+                    [Problem(layout.header("name"), parsed.values["name"], message, layout.columns["name"])],
                 )
                 continue
             target = matches[0] if matches else None

@@ -158,6 +158,11 @@ def cell_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def match_key(name: str, place: str) -> tuple[str, str]:
+    """How rows and risks are matched: name and place, ignoring spaces, case and full-width forms."""
+    return norm(name), norm(place)
+
+
 @dataclass
 class ParsedRow:
     """A row read into `risk_save` input. `values` holds what the row gives (blank optional cells
@@ -222,20 +227,15 @@ class RowReader:
         values: dict[str, Any] = {}
 
         def bad(key: str, raw: Any, message: str) -> None:
-            has = self.layout.has(key)
             problems.append(
-                Problem(
-                    self.layout.header(key) if has else COLUMN_BY_KEY[key].header,
-                    cell_text(raw),
-                    message,
-                    self.layout.columns.get(key),
-                )
+                Problem(self.layout.header(key), cell_text(raw), message, self.layout.columns.get(key))
             )
 
+        # Text as `risk_save` keeps it (trimmed only), so an exported register compares equal.
         for key in ("name", "place", "part", "activity", "department", "owner_name", "emergency_measures"):
             raw = self.cell(cells, key)
-            value = multiline(raw) if key == "emergency_measures" else sl.text(raw)
-            label, limit, required = TEXT_FIELDS[key]
+            value = cell_text(raw).strip()
+            limit = TEXT_FIELDS[key][1]
             header = COLUMN_BY_KEY[key].header
             if not value:
                 if COLUMN_BY_KEY[key].required:
@@ -292,7 +292,7 @@ class RowReader:
             if level is None:
                 allowed = "、".join(self.lookups.names.levels.values())
                 bad("level", raw_level, f"风险等级“{sl.text(raw_level)}”无效，应为：{allowed}")
-        reason = sl.text(self.cell(cells, "level_reason"))
+        reason = cell_text(self.cell(cells, "level_reason")).strip()
         if len(reason) > 2000:
             bad("level_reason", reason, "等级理由不能超过2000个字符")
 
@@ -315,7 +315,7 @@ class RowReader:
             retired = status == RiskStatus.RETIRED
 
         return ParsedRow(
-            key=(values.get("name", ""), values.get("place", "")),
+            key=match_key(values.get("name", ""), values.get("place", "")),
             values=values,
             method=method,
             inputs=inputs,

@@ -420,7 +420,14 @@ def test_exported_register_reimports_unchanged_and_edits_update_by_name_and_plac
     risk_save(
         actor=actor,
         enterprise=ent,
-        data={**LEC_RISK, "name": "配电室触电", "place": "配电室", "level": "MAJOR", "level_reason": "高压"},
+        data={
+            **LEC_RISK,
+            "name": "配电室  触电",  # an inner double space survives the round trip
+            "place": "配电室",
+            "emergency_measures": "断电\r\n施救",
+            "level": "MAJOR",
+            "level_reason": "高压",
+        },
     )
     versions = RiskVersion.objects.count()
     exported = world.client(actor).get(f"/risks/enterprises/{ent.pk}/register.xlsx?status=all").content
