@@ -16,6 +16,7 @@ import xlsxwriter
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
 from saferisk.core.audit import audit_record
 from saferisk.core.errors import DomainError
@@ -46,6 +47,8 @@ from saferisk.risks.register_excel.reader import (
     match_key,
 )
 from saferisk.risks.services import _require_editor, risk_save
+
+ERROR_KEEP_DAYS = 30
 
 # Where a `risk_save` error points: its field -> column key.
 _FIELD_COLUMN = {
@@ -150,11 +153,29 @@ def _write_errors(enterprise: Enterprise, header: list[Any], rejected: list[_Rej
             detail.write_row(r, 1, [p.column, p.value, p.message], wrap)
             r += 1
     book.close()
+    _prune_errors(enterprise)
     token = secrets.token_hex(16)
     name = error_file_name(enterprise, token)
     assert name is not None
     default_storage.save(name, ContentFile(buffer.getvalue()))
     return token
+
+
+def _prune_errors(enterprise: Enterprise) -> None:
+    """Error workbooks are for correcting the upload at hand: those of the enterprise older than
+    ERROR_KEEP_DAYS go when a new one is written."""
+    folder = f"{ERROR_DIR}/{enterprise.pk}"
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - dt.timedelta(days=ERROR_KEEP_DAYS)
+    for file in files:
+        try:
+            if default_storage.get_modified_time(f"{folder}/{file}") < cutoff:
+                default_storage.delete(f"{folder}/{file}")
+        except (FileNotFoundError, NotImplementedError):
+            continue
 
 
 def _problem_from(exc: DomainError, layout: Layout, cells: Sequence[Any]) -> Problem:

@@ -631,3 +631,21 @@ def test_the_upload_page_says_how_rows_match(world: Any) -> None:
     assert 'data-testid="update-rule"' in html
     assert "风险名称" in html  # the column reference lists the import columns
     assert 'href="/risks/register-template.xlsx"' in html
+
+
+def test_old_error_workbooks_are_pruned(world: Any, tmp_path: Path) -> None:
+    import os
+    import time
+
+    from django.core.files.storage import default_storage
+
+    off_scale = list(GOOD_LEC)
+    off_scale[[c.key for c in IMPORT_COLUMNS].index("L")] = 4
+    path = save(tmp_path, workbook([off_scale]))
+    first = register_import(actor=world.enterprise_filler, enterprise=world.ent_a, path=path)
+    old = default_storage.path(f"risks/register_errors/{world.ent_a.pk}/{first.error_token}.xlsx")
+    month_ago = time.time() - 31 * 86400
+    os.utime(old, (month_ago, month_ago))
+    second = register_import(actor=world.enterprise_filler, enterprise=world.ent_a, path=path)
+    _dirs, files = default_storage.listdir(f"risks/register_errors/{world.ent_a.pk}")
+    assert files == [f"{second.error_token}.xlsx"]
