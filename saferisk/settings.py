@@ -186,6 +186,9 @@ SAFERISK_SMS_URL = os.environ.get("SAFERISK_SMS_URL", "")
 SAFERISK_SMS_TOKEN = os.environ.get("SAFERISK_SMS_TOKEN", "")
 # The address written into login notices; `saferisk demo` sets it from --host/--port.
 SAFERISK_PUBLIC_URL = os.environ.get("SAFERISK_PUBLIC_URL", "")
+# The supervision / tip-off phone printed on the public notice board of 较大以上 risks (Article 16
+# of the Jiangsu 安全风险管理条例); 12350 is the national work-safety tip-off hotline.
+SAFERISK_SUPERVISION_PHONE = os.environ.get("SAFERISK_SUPERVISION_PHONE", "12350")
 
 TASKS = {
     "default": {
@@ -200,7 +203,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # fontTools logs every table of every PDF font subset at INFO.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

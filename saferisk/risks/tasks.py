@@ -11,3 +11,11 @@ def refresh_catalogue_summaries(item_id: int) -> int:
 
     item = RiskCatalogItem.objects.filter(pk=item_id).first()
     return refresh_many(enterprises_touched_by(item).iterator()) if item else 0
+
+
+@task()
+def run_document_job(job_id: int) -> None:
+    """Make a queued batch of risk documents (the dossiers of a town or county as one ZIP)."""
+    from saferisk.risks.document_jobs import document_job_run
+
+    document_job_run(job_id)
