@@ -473,12 +473,15 @@ def risk_bulk_update(
     risks = list(Risk.objects.filter(enterprise=enterprise, pk__in=risk_ids, status=RiskStatus.ACTIVE))
     if not risks:
         raise DomainError("nothing_selected", "请先勾选要修改的风险", field="risks")
+    from saferisk.risks.summary import deferred_refresh
+
     changed = 0
-    for risk in risks:
-        before = risk.version
-        try:
-            saved = risk_save(actor=actor, enterprise=enterprise, risk=risk, data=values)
-        except DomainError as exc:
-            raise DomainError(exc.code, f"“{risk.name}”：{exc.message}", field=exc.field) from exc
-        changed += saved.version != before
+    with deferred_refresh():
+        for risk in risks:
+            before = risk.version
+            try:
+                saved = risk_save(actor=actor, enterprise=enterprise, risk=risk, data=values)
+            except DomainError as exc:
+                raise DomainError(exc.code, f"“{risk.name}”：{exc.message}", field=exc.field) from exc
+            changed += saved.version != before
     return changed

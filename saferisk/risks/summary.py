@@ -4,9 +4,12 @@ catalogue change refreshes the enterprises it can touch."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 
 from saferisk.enterprises.models import Enterprise
@@ -16,9 +19,37 @@ from saferisk.risks.models import EnterpriseRiskSummary, Risk, RiskCatalogItem
 LEVEL_FIELDS = {"MAJOR": "major", "LARGE": "large", "GENERAL": "general", "LOW": "low"}
 
 
-def refresh_summary(enterprise: Enterprise) -> EnterpriseRiskSummary:
+# Inside `deferred_refresh()`, the enterprises whose summary is due (refreshed once at the end).
+_deferred: ContextVar[dict[int, Enterprise] | None] = ContextVar("deferred_summary", default=None)
+
+
+@contextmanager
+def deferred_refresh() -> Iterator[None]:
+    """Refresh each touched enterprise's summary once, when the block ends, instead of after
+    every saved risk: an import or a bulk edit of hundreds of risks makes one refresh."""
+    if _deferred.get() is not None:  # already deferring: the outer block refreshes
+        yield
+        return
+    token = _deferred.set({})
+    try:
+        yield
+        pending = _deferred.get() or {}
+    finally:
+        _deferred.reset(token)
+    if transaction.get_connection().in_atomic_block and transaction.get_rollback():
+        return  # the block's work is being rolled back (a dry run): nothing to recount
+    for enterprise in pending.values():
+        refresh_summary(enterprise)
+
+
+def refresh_summary(enterprise: Enterprise) -> EnterpriseRiskSummary | None:
+    """Recount `enterprise` now (or at the end of the enclosing `deferred_refresh()`)."""
     from saferisk.risks.services import completeness_gap
 
+    pending = _deferred.get()
+    if pending is not None:
+        pending[enterprise.pk] = enterprise
+        return None
     counts = dict(
         Risk.objects.filter(enterprise=enterprise, status=RiskStatus.ACTIVE)
         .values_list("level")
@@ -35,7 +66,7 @@ def enterprises_touched_by(item: RiskCatalogItem) -> QuerySet[Enterprise]:
     """Enterprises an item can apply to (by industry prefix or key sector), or that linked it."""
     q = Q(risks__catalog_item=item)
     for prefix in item.prefixes():
-        q |= Q(industry_id__startswith=prefix)
+        q |= Q(industry__code__startswith=prefix)
     if item.key_sector_id:
         q |= Q(key_sectors=item.key_sector_id)
     return Enterprise.objects.filter(q).distinct()

@@ -47,6 +47,7 @@ from saferisk.risks.register_excel.reader import (
     match_key,
 )
 from saferisk.risks.services import _require_editor, risk_save
+from saferisk.risks.summary import deferred_refresh
 
 ERROR_KEEP_DAYS = 30
 
@@ -258,7 +259,7 @@ def register_import(
         rejected.append(_Rejected(row_no, cells, problems))
         result.rejected += 1
 
-    with transaction.atomic():
+    with transaction.atomic(), deferred_refresh():
         for row_no, cells in _data_rows(table, head, layout.header_row):
             if reader.is_blank(cells):
                 result.blank_lines += 1

@@ -56,6 +56,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
+            config: MethodConfig | None
             if options.get("scheme"):
                 scheme = AssessmentScheme.objects.filter(version=options["scheme"]).first()
                 if scheme is None:
