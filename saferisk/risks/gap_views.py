@@ -23,7 +23,6 @@ from django.db.models.functions import Coalesce, Substr
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.tasks import task
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,6 +39,7 @@ from saferisk.risks.choices import RiskLevel, RiskStatus
 from saferisk.risks.models import EnterpriseRiskSummary, Risk
 from saferisk.risks.services import completeness_gap
 from saferisk.risks.summary import region_totals
+from saferisk.risks.tasks import refresh_region_summaries
 
 LEVEL_KEYS = ("major", "large", "general", "low")
 SUM_KEYS = ("enterprises", "with_gap", "gap", *LEVEL_KEYS)
@@ -167,15 +167,6 @@ def region_rows(
         )
     total = {k: sum(r[k] for r in rows) for k in ("total", "unknown", *SUM_KEYS)}
     return rows, total
-
-
-@task()
-def refresh_region_summaries(prefix: str) -> int:
-    """Recalculate the risk summary (levels and completeness gap) of every enterprise whose
-    region code starts with `prefix`."""
-    from saferisk.risks.summary import refresh_many
-
-    return refresh_many(Enterprise.objects.filter(region__code__startswith=prefix).order_by("id").iterator())
 
 
 @login_required

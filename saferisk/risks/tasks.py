@@ -19,3 +19,13 @@ def run_document_job(job_id: int) -> None:
     from saferisk.risks.document_jobs import document_job_run
 
     document_job_run(job_id)
+
+
+@task()
+def refresh_region_summaries(prefix: str) -> int:
+    """Recalculate the risk summary (levels and completeness gap) of every enterprise whose
+    region code starts with `prefix` (an admin's 重新计算 on the gap overview)."""
+    from saferisk.enterprises.models import Enterprise
+    from saferisk.risks.summary import refresh_many
+
+    return refresh_many(Enterprise.objects.filter(region__code__startswith=prefix).order_by("id").iterator())

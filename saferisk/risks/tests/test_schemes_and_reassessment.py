@@ -202,3 +202,28 @@ def test_the_summary_follows_the_register(world: Any) -> None:
     )
     summary.refresh_from_db()
     assert (summary.major, summary.large) == (1, 0)
+
+
+def test_a_new_catalogue_item_updates_the_gap_counts_in_the_background(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from saferisk.risks.summary import refresh_summary
+
+    before = refresh_summary(world.ent_a)
+    assert before is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_item_save(
+            actor=world.admin,
+            data={
+                "code": "test-2614-01",
+                "sector": "hazardous_chemicals",
+                "industry_prefixes": "2614",
+                "name": "测试条目",
+                "hazard": "测试",
+                "min_level": "LARGE",
+                "accident_types": ["火灾"],
+                "measures": ["测试措施"],
+            },
+        )
+    after = EnterpriseRiskSummary.objects.get(enterprise=world.ent_a)
+    assert after.gap == before.gap + 1
