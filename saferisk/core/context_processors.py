@@ -27,6 +27,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((obligations, _("Obligation checks"), "/enterprises/obligations/"))
         rules = reverse("enterprises:safety_director_rule_list")
         items.append((obligations, _("Obligation checks"), rules))  # the rules page belongs to it
+        gaps = reverse("risks:gap_overview")
+        items.append((gaps, _("Completeness"), gaps))
         items.append((reverse("core:user_list"), _("Users"), reverse("core:user_list")))
     if user.role in (Role.ENTERPRISE_FILLER, Role.ENTERPRISE_PRINCIPAL) and user.enterprise_id:
         mine = reverse("enterprises:enterprise_mine")
@@ -37,6 +39,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((profile, _("Enterprise profile"), profile))
         commitments = reverse("enterprises:commitment_list", args=[user.enterprise_id])
         items.append((commitments, _("Safety commitment"), commitments))
+    catalogue = reverse("risks:catalog_list")
+    items.append((catalogue, _("Risk catalogue"), catalogue))
+    if user.is_admin or user.role == Role.REGULATOR:
+        documents = reverse("risks:document_job_list")
+        items.append((documents, _("Dossier batches"), documents))
     items.append((reverse("core:audit_list"), _("Audit log"), reverse("core:audit_list")))
     items.append((reverse("core:region_list"), _("Reference data"), "/reference/"))
     path = request.path

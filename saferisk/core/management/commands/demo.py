@@ -41,7 +41,10 @@ class Command(BaseCommand):
         else:
             with cli_context():
                 counts = build_demo(enterprises=options["enterprises"], seed=options["seed"])
-            self.stdout.write(f"已生成演示数据：企业 {counts['enterprises']} 家，用户 {counts['users']} 个。")
+            self.stdout.write(
+                f"已生成演示数据：企业 {counts['enterprises']} 家，用户 {counts['users']} 个，"
+                f"风险 {counts.get('risks', 0)} 条。"
+            )
         self.stdout.write(f"数据准备用时 {time.monotonic() - started:.1f} 秒。")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for p in PERSONAS:
