@@ -42,6 +42,7 @@ test-postgres: $(VENV)/.test $(VENDOR_STAMP)
 bench: $(VENV)/.test $(VENDOR_STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/import_bench.py
+	$(PY) bench/dossier_bench.py
 
 lint check: $(VENV)/.test
 	$(VENV)/bin/ruff check .

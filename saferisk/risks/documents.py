@@ -8,13 +8,16 @@ out with fpdf2 and touches no database. The batch job and the benchmark use the 
 
 Fonts. The CJK font comes from `enterprises.handouts.pdf_font()` (Noto Sans CJK SC by default).
 Embedding it the plain fpdf2 way costs about 0.5 s per document on a 2-core machine: 0.2 s to
-parse the 65,000-glyph collection in `add_font`, 0.25 s for fontTools to read its CFF table
-again and subset it when the document is written. So, once per process, the parsed font is kept
-as a template and each document gets a cheap copy with its own subset map; and, once per machine,
-a "common" cut of the font (ASCII, punctuation, GB 2312: about 7,900 glyphs) is written under
-`VAR_DIR/cache/fonts/`, which makes the per-document subsetting four times cheaper. A document
-whose text has a character outside that cut (a rare character in a name) gets the full font as
-an fpdf2 fallback, so nothing prints as an empty box.
+parse the 65,000-glyph collection in `add_font`, then fontTools reads its CFF table again and
+runs the glyph programs to subset it when the document is written. So:
+- once per process, the parsed font is kept as a template, and each document gets a cheap copy
+  with its own subset map and file handle (`_attach`);
+- once per machine (about 10 s, under `VAR_DIR/cache/fonts/`), a "common" cut of the font is
+  written: ASCII, punctuation and GB 2312 (about 7,900 glyphs), with its outlines redrawn as
+  TrueType curves, which fontTools subsets without running glyph programs. Writing a 10-risk
+  dossier's font then takes a fifth of the time (docs/benchmarks.md has the figures);
+- a document whose text has a character outside the cut (a rare character in a name) also gets
+  the full font, as an fpdf2 fallback, so nothing prints as an empty box.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from saferisk.enterprises.models import Enterprise
 from saferisk.risks.choices import ControlTier, MeasureKind, RiskStatus
 
 if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
     from fpdf import FPDF
     from fpdf.fonts import TTFFont
 
@@ -65,7 +69,7 @@ TITLES = {
 
 # --- Fonts --------------------------------------------------------------------------------------
 
-COMMON_CUT_VERSION = "1"  # bump when the character set below changes
+COMMON_CUT_VERSION = "2"  # bump when the character set below changes
 
 
 def _common_codepoints() -> set[int]:
@@ -84,16 +88,53 @@ def _common_codepoints() -> set[int]:
     return points
 
 
+def _to_truetype(font: TTFont) -> None:
+    """Replace the CFF outlines of `font` by quadratic TrueType ones (fontTools' otf2ttf recipe,
+    1/1000 em tolerance: no visible change). fontTools subsets TrueType outlines without
+    running any glyph program, which makes writing each document about twice as fast."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    font.recalcBBoxes = True  # glyph bounds, maxp counts
+    order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(glyph_set)
+        glyph_set[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyf.glyphs[name] = pen.glyph()
+    del font["CFF "]
+    if "VORG" in font:
+        del font["VORG"]
+    glyf.compile(font)  # computes each glyph's bounds
+    hmtx = font["hmtx"]
+    for name, glyph in glyf.glyphs.items():
+        hmtx[name] = (hmtx[name][0], getattr(glyph, "xMin", 0))
+    font["maxp"] = maxp = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.maxZones = 1
+    maxp.maxTwilightPoints = maxp.maxStorage = maxp.maxFunctionDefs = maxp.maxInstructionDefs = 0
+    maxp.maxStackElements = maxp.maxSizeOfInstructions = 0
+    maxp.maxComponentElements = max(len(getattr(g, "components", [])) for g in glyf.glyphs.values())
+    post = font["post"]
+    post.formatType, post.extraNames, post.mapping, post.glyphOrder = 2.0, [], {}, order
+    font.sfntVersion = "\x00\x01\x00\x00"
+
+
 def _common_cut(path: str, index: int) -> Path | None:
-    """The common cut of the font (built once per machine, reused by every process), or None
-    when it cannot be built: documents then embed from the full font."""
+    """The common cut of the font (built once per machine, about 10 s, reused by every
+    process), or None when it cannot be built: documents then embed from the full font."""
     try:
         stat = Path(path).stat()
         key = hashlib.sha256(
             f"{path}|{index}|{stat.st_size}|{stat.st_mtime_ns}|{COMMON_CUT_VERSION}".encode()
         ).hexdigest()[:16]
         folder = Path(settings.VAR_DIR) / "cache" / "fonts"
-        target = folder / f"{Path(path).stem}-{index}-{key}.otf"
+        target = folder / f"{Path(path).stem}-{index}-{key}.ttf"
         if target.is_file():
             return target
         from fontTools import subset as ftsubset
@@ -104,7 +145,7 @@ def _common_cut(path: str, index: int) -> Path | None:
             notdef_outline=True,
             recommended_glyphs=True,
             layout_features=[],
-            hinting=True,  # removing hints would cost seconds; the cut is only an intermediate
+            hinting=True,  # removing CFF hints would take seconds; the outlines are redrawn anyway
             desubroutinize=False,
             name_IDs=["*"],
             name_languages=["*"],
@@ -113,6 +154,8 @@ def _common_cut(path: str, index: int) -> Path | None:
         subsetter = ftsubset.Subsetter(options)
         subsetter.populate(unicodes=_common_codepoints())
         subsetter.subset(font)
+        if "CFF " in font:
+            _to_truetype(font)
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as out:
@@ -167,7 +210,9 @@ def _attach(pdf: FPDF, family: str, path: str, index: int, *, name_suffix: str =
     for slot in TTFFont.__slots__:
         if hasattr(template, slot):
             setattr(font, slot, getattr(template, slot))
-    font.ttfont = TTFont(path, fontNumber=index, lazy=True, recalcTimestamp=False)
+    # No bounding-box recomputation on save: it runs every glyph program of the subset (half of
+    # the time of writing a document), and the full font's box is a valid box for any subset.
+    font.ttfont = TTFont(path, fontNumber=index, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
     font.fontkey = family
     font.i = len(pdf.fonts) + 1
     font.name = template.name + name_suffix  # two subsets of one font need two PDF names
@@ -257,7 +302,7 @@ def _ink(fill: tuple[int, int, int]) -> tuple[int, int, int]:
 
 
 def _heading(pdf: FPDF, text: str, *, size: float = 14) -> None:
-    if pdf.get_y() > pdf.h - 50:
+    if pdf.get_y() > pdf.h - 60:
         pdf.add_page()
     pdf.ln(2)
     pdf.set_font("cjk", size=size)
@@ -266,13 +311,19 @@ def _heading(pdf: FPDF, text: str, *, size: float = 14) -> None:
 
 
 def _band(
-    pdf: FPDF, text: str, colour: tuple[int, int, int], *, height: float = 12, size: float = 16
+    pdf: FPDF,
+    text: str,
+    colour: tuple[int, int, int],
+    *,
+    height: float = 12,
+    size: float = 16,
+    align: str = "C",
 ) -> None:
     """A full-width colour band with its text."""
     pdf.set_fill_color(*colour)
     pdf.set_text_color(*_ink(colour))
     pdf.set_font("cjk", size=size)
-    pdf.cell(0, height, text, align="C", fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, height, text, align=align, fill=True, new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
 
 
@@ -297,6 +348,9 @@ def _table(pdf: FPDF, **options: Any) -> Any:
     pdf.set_text_color(0, 0, 0)
     options.setdefault("text_align", "LEFT")
     options.setdefault("line_height", 5.5)
+    from fpdf.enums import WrapMode
+
+    options.setdefault("wrapmode", WrapMode.CHAR)  # Chinese has no spaces: break anywhere, not at "1. "
     return pdf.table(**options)
 
 
@@ -673,7 +727,7 @@ def render_dossier(data: DossierData) -> bytes:
         summary = "；".join(f"{lv.label} {data.counts.get(lv.code, 0)} 项" for lv in data.levels)
         pdf.multi_cell(0, 6, f"在册安全风险共 {len(data.risks)} 项：{summary}。按风险等级由高到低排列。")
         pdf.ln(2)
-        widths = (10, 38, 40, 22, 30, 20, width - 160)
+        widths = (9, 36, 38, 20, 28, 25, width - 156)
         with _table(
             pdf,
             col_widths=widths,
@@ -703,41 +757,53 @@ def render_dossier(data: DossierData) -> bytes:
                 row.cell(risk.tier)
                 row.cell("\n".join(p for p in (risk.department, risk.owner_name) if p))
 
-    # 3. Controls per risk
+    from fpdf.enums import WrapMode
+
+    # 3. Controls per risk: a colour band, then the fields as one block of text. (Not a table:
+    # fpdf2 lays out every table cell twice, and this section is most of the document.)
     if data.risks:
         _heading(pdf, "三、风险管控措施")
-        with _table(
-            pdf, col_widths=(36, width - 36), first_row_as_headings=False, text_align="LEFT", line_height=5.5
-        ) as table:
-            for n, risk in enumerate(data.risks, start=1):
-                row = table.row()
-                row.cell(f"{n}. {risk.name}（{risk.level.label}）", colspan=2, style=_face(risk.level.colour))
-                grading = risk.level.label + (
-                    f"；剩余风险等级：{risk.residual.label}" if risk.residual else ""
-                )
-                assessment = risk.method + (f"，{risk.score}" if risk.score else "")
-                lines: list[tuple[str, str]] = [
-                    ("风险点", risk.place),
-                    ("部位", risk.part),
-                    ("环节", risk.activity),
-                    ("风险等级", grading),
-                    ("评估方法", assessment),
-                    ("事故类型", "、".join(risk.accident_types)),
-                    *(
-                        (f"管控措施·{kind}", "\n".join(f"{i}. {t}" for i, t in enumerate(texts, start=1)))
-                        for kind, texts in risk.measures
-                    ),
-                    ("管控层级", risk.tier),
-                    ("责任部门", risk.department),
-                    ("责任人", " ".join(p for p in (risk.owner_name, risk.owner_phone) if p)),
-                    ("应急处置措施", risk.emergency),
-                    ("依据", "\n".join(risk.basis)),
-                ]
-                for label, value in lines:
-                    if value:
-                        row = table.row()
-                        row.cell(label, style=_face())
-                        row.cell(value)
+        for n, risk in enumerate(data.risks, start=1):
+            if pdf.get_y() > pdf.h - 40:
+                pdf.add_page()
+            _band(
+                pdf,
+                f"{n}. {risk.name}（{risk.level.label}）",
+                risk.level.colour,
+                height=7,
+                size=10.5,
+                align="L",
+            )
+            grading = risk.level.label + (f"；剩余风险等级：{risk.residual.label}" if risk.residual else "")
+            lines: list[tuple[str, str]] = [
+                ("风险点", risk.place),
+                ("部位", risk.part),
+                ("环节", risk.activity),
+                ("风险等级", grading),
+                ("评估方法", risk.method + (f"，{risk.score}" if risk.score else "")),
+                ("可能导致的事故类型", "、".join(risk.accident_types)),
+                *(
+                    (f"管控措施（{kind}）", "；".join(f"{i}. {t}" for i, t in enumerate(texts, start=1)))
+                    for kind, texts in risk.measures
+                ),
+                ("管控层级", risk.tier),
+                ("责任部门", risk.department),
+                ("责任人", " ".join(p for p in (risk.owner_name, risk.owner_phone) if p)),
+                ("应急处置措施", risk.emergency),
+                ("依据", "；".join(risk.basis)),
+            ]
+            pdf.set_font("cjk", size=9.5)
+            pdf.multi_cell(
+                0,
+                5.5,
+                "\n".join(f"{label}：{value}" for label, value in lines if value),
+                border="LRB",
+                padding=(1, 2),
+                wrapmode=WrapMode.CHAR,
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+            pdf.ln(3)
 
     # 4. Four-colour plan
     pdf.add_page()
