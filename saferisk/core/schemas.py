@@ -90,8 +90,9 @@ class ErrorOut(Schema):
 
 
 def responses(out: Any, *, not_found: bool = False) -> dict[int, Any]:
-    """The documented responses of an operation: its result plus the shared error shape."""
-    documented: dict[int, Any] = {200: out, 401: ErrorOut, 422: ErrorOut}
+    """The documented responses of an operation: its result plus the shared error shape
+    (400: a request body that is not JSON at all; 422: input that breaks a rule)."""
+    documented: dict[int, Any] = {200: out, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut}
     if not_found:
         documented[404] = ErrorOut
     return documented

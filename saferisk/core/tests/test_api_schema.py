@@ -9,6 +9,12 @@ import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from saferisk.core.services import api_token_create
 
@@ -42,4 +48,17 @@ def auth_headers(world: Any) -> dict[str, str]:
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.usefixtures("_keep_test_connection")
 def test_api_has_no_server_errors(case: Any, auth_headers: dict[str, str]) -> None:
-    case.call_and_validate(headers=auth_headers)
+    # What this test promises: no server error, and every response (status, content type,
+    # body) as the published schema says. Schemathesis 4 also runs input-acceptance checks by
+    # default (a 422 to any schema-valid request, a 200 to a schema-violating one); business
+    # rules no schema states (a value not on the LEC scale, a stale cursor) answer 422 by
+    # design, so those checks are left to the hardening work (issue 7).
+    case.call_and_validate(
+        headers=auth_headers,
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
+    )
