@@ -59,6 +59,7 @@ ACTIONS: dict[str, _StrPromise] = {
     "risk.created": _("Risk added"),
     "risk.updated": _("Risk changed"),
     "risk.retired": _("Risk retired"),
+    "risk.restored": _("Risk restored"),
     "risk.register_imported": _("Risk register imported"),
     "assessment_scheme.created": _("Assessment scheme added"),
     "risk_catalog_item.created": _("Catalogue item added"),

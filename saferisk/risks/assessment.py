@@ -24,6 +24,7 @@ from typing import Any
 DATA = Path(__file__).resolve().parents[1] / "core" / "data"
 
 LEVELS = ("MAJOR", "LARGE", "GENERAL", "LOW")  # most severe first
+METHOD_FACTORS = {"LEC": ("L", "E", "C"), "LS": ("L", "S")}
 LEVEL_NAMES = {"MAJOR": "重大风险", "LARGE": "较大风险", "GENERAL": "一般风险", "LOW": "低风险"}
 
 
@@ -231,8 +232,16 @@ def config_from_dict(method: str, version: str, data: Any) -> MethodConfig:
     factors_in = data.get("factors")
     if not isinstance(factors_in, dict) or not factors_in:
         raise AssessmentError("config_invalid", f"{method} 至少需要一个因子及其取值")
+    expected = METHOD_FACTORS.get(method)
+    if expected is not None and set(factors_in) != set(expected):
+        raise AssessmentError(
+            "config_invalid",
+            f"{method} 的因子应为 {'、'.join(expected)}，收到 {'、'.join(map(str, factors_in))}",
+        )
     factors: dict[str, tuple[ScaleValue, ...]] = {}
-    for name, scale in factors_in.items():
+    # The method's own order (L, E, C), whatever order the stored JSON has (jsonb sorts keys).
+    for name in expected or list(factors_in):
+        scale = factors_in[name]
         if not str(name).isidentifier() or not isinstance(scale, list):
             raise AssessmentError("config_invalid", f"{method} 的因子“{name}”无效")
         values = []
@@ -255,6 +264,18 @@ def config_from_dict(method: str, version: str, data: Any) -> MethodConfig:
     if not bands or order != sorted(set(order)):
         raise AssessmentError("config_invalid", f"{method} 的分级界限应从重大到低依次排列，每级一次")
     minima = [b.minimum for b in bands]
+    if any(m <= 0 for m in minima):
+        raise AssessmentError("config_invalid", f"{method} 的分级界限应为正数")
     if any(a <= b for a, b in zip(minima, minima[1:], strict=False)):
         raise AssessmentError("config_invalid", f"{method} 的分级界限应逐级递减")
-    return MethodConfig(method=method, version=version, factors=factors, bands=tuple(bands))
+    config = MethodConfig(method=method, version=version, factors=factors, bands=tuple(bands))
+    highest = Decimal(1)
+    for scale in factors.values():
+        highest *= max(s.value for s in scale)
+    for band in bands:
+        if not band.admits(highest):
+            raise AssessmentError(
+                "config_invalid",
+                f"{method} 的最高分值为 {_plain(highest)}，达不到{LEVEL_NAMES[band.level]}的界限 {_plain(band.minimum)}",
+            )
+    return config

@@ -45,7 +45,8 @@ def load_starter(item_model: Any, accident_type_model: Any, key_sector_model: An
             code=code,
             defaults={
                 "sector": row["sector"],
-                "key_sector": sectors.get(SECTOR_KEY_SECTORS.get(row["sector"], "")),
+                # A row may name its own key sector (the 2017 化工 criteria: chemical plants).
+                "key_sector": sectors.get(row.get("key_sector") or SECTOR_KEY_SECTORS.get(row["sector"], "")),
                 "industry_prefixes": " ".join(row["gb4754_prefixes"]),
                 "name": row["place_zh"],
                 "hazard": row["hazard_zh"],

@@ -152,9 +152,7 @@ def catalog_item_save(
         changes=diff(before, after),
     )
     if before is not None and any(before[f] != after[f] for f in SUBSTANTIVE):
-        open_catalogue_reassessments(
-            actor=actor, item=item, changed=[f for f in SUBSTANTIVE if before[f] != after[f]]
-        )
+        open_catalogue_reassessments(actor=actor, item=item, before=before, after=after)
     transaction.on_commit(lambda: _enqueue_refresh(item.pk))
     return item
 
@@ -165,30 +163,76 @@ def _enqueue_refresh(item_id: int) -> None:
     refresh_catalogue_summaries.enqueue(item_id)
 
 
-def open_catalogue_reassessments(*, actor: User | None, item: RiskCatalogItem, changed: list[str]) -> int:
-    """A re-assessment task at every enterprise with active risks linked to `item`."""
+FIELD_NAMES = {
+    "min_level": "最低等级",
+    "hazard": "危险因素",
+    "accident_types": "事故类型",
+    "measures": "管控措施",
+    "industry_prefixes": "适用行业",
+    "key_sector": "重点行业领域",
+}
+
+
+def describe_change(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What changed in an item, for the enterprise: 最低等级由较大风险改为重大风险；事故类型已修改。"""
+    from saferisk.risks.assessment import LEVEL_NAMES
+
+    parts = []
+    for field in SUBSTANTIVE:
+        if before[field] == after[field]:
+            continue
+        if field == "min_level":
+            parts.append(f"最低等级由{LEVEL_NAMES[before[field]]}改为{LEVEL_NAMES[after[field]]}")
+        elif field == "accident_types":
+            parts.append(f"事故类型改为{'、'.join(after[field])}")
+        else:
+            parts.append(f"{FIELD_NAMES[field]}已修改")
+    return "；".join(parts)
+
+
+def open_catalogue_reassessments(
+    *, actor: User | None, item: RiskCatalogItem, before: dict[str, Any], after: dict[str, Any]
+) -> int:
+    """A re-assessment task at every enterprise with active risks linked to `item`. An open
+    task of the same item is extended (new risks added, the change appended) instead of a
+    second identical task."""
+    from saferisk.core.audit import audit_record
+    from saferisk.risks.models import ReassessmentItem, ReassessmentTask
     from saferisk.risks.reassessment import reassessment_open
 
-    names = {
-        "min_level": "最低等级",
-        "hazard": "危险因素",
-        "accident_types": "事故类型",
-        "measures": "管控措施",
-        "industry_prefixes": "适用行业",
-        "key_sector": "重点行业领域",
-    }
-    what = "、".join(names[f] for f in changed)
+    change = describe_change(before, after)
+    description = f"风险目录条目“{item.name}”已更新：{change}。请对照重新评估。"
     risks = Risk.objects.filter(catalog_item=item, status=RiskStatus.ACTIVE).select_related("enterprise")
     by_enterprise: dict[int, list[Risk]] = {}
     for risk in risks:
         by_enterprise.setdefault(risk.enterprise_id, []).append(risk)
     for enterprise_id, linked in by_enterprise.items():
-        reassessment_open(
-            actor=None,
-            enterprise=Enterprise.objects.get(pk=enterprise_id),
+        task = ReassessmentTask.objects.filter(
+            enterprise_id=enterprise_id,
             trigger=ReassessmentTrigger.CATALOGUE,
-            description=f"风险目录条目“{item.name}”（{item.code}）的{what}已更新，请对照重新评估。",
-            risks=linked,
             catalog_item=item,
+            status="open",
+        ).first()
+        if task is None:
+            reassessment_open(
+                actor=None,
+                enterprise=Enterprise.objects.get(pk=enterprise_id),
+                trigger=ReassessmentTrigger.CATALOGUE,
+                description=description,
+                risks=linked,
+                catalog_item=item,
+            )
+            continue
+        task.description = f"{task.description}\n{description}"[:2000]
+        task.save(update_fields=["description"])
+        for risk in linked:  # re-open the risks already re-assessed: the item changed again
+            ReassessmentItem.objects.update_or_create(
+                task=task, risk=risk, defaults={"done_at": None, "note": ""}
+            )
+        audit_record(
+            actor=actor,
+            action="reassessment.opened",
+            obj=task,
+            changes={"extended": True, "description": description, "risks": sorted(r.pk for r in linked)},
         )
     return len(by_enterprise)

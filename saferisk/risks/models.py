@@ -162,6 +162,7 @@ class Risk(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=RiskStatus.choices, default=RiskStatus.ACTIVE, db_index=True
     )
+    status_reason = models.TextField(_("reason for the status"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -316,6 +317,7 @@ class ReassessmentItem(models.Model):
     )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_version = models.PositiveIntegerField(_("version re-assessed"), null=True, blank=True)
+    note = models.TextField(_("conclusion"), blank=True)
 
     class Meta:
         ordering = ["task_id", "risk_id"]

@@ -1,4 +1,4 @@
-"""Re-assessment tasks (Article 12 of the Jiangsu 安全风险管理条例): a catalogue update, a change
+"""Re-assessment tasks (Article 12 of the 江苏省生产经营单位安全风险管理条例): a catalogue update, a change
 of process, main equipment or main materials, or an accident with at least one death or three
 serious injuries makes the enterprise re-assess the risks it affects. The task stays on the
 enterprise's register page until every affected risk has been saved again or confirmed."""
@@ -139,7 +139,8 @@ def reassessment_confirm(*, actor: User, item: ReassessmentItem, note: str) -> R
         return item
     item.done_at = timezone.now()
     item.done_version = item.risk.version
-    item.save(update_fields=["done_at", "done_version"])
+    item.note = note[:2000]
+    item.save(update_fields=["done_at", "done_version", "note"])
     audit_record(
         actor=actor,
         action="reassessment.confirmed",

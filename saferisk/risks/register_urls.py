@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/", v.risk_detail, name="risk_detail"),
     path("<int:pk>/edit/", v.risk_edit, name="risk_edit"),
     path("<int:pk>/retire/", v.risk_retire, name="risk_retire"),
+    path("<int:pk>/restore/", v.risk_restore, name="risk_restore"),
     path("reassessments/<int:pk>/", v.reassessment_detail, name="reassessment_detail"),
     path("reassessments/items/<int:pk>/confirm/", v.reassessment_confirm, name="reassessment_confirm"),
     path("schemes/", v.scheme_list, name="scheme_list"),

@@ -423,6 +423,23 @@ def risk_retire(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("risks:risk_detail", pk=risk.pk)
 
 
+@login_required
+@require_POST
+@object_route(Risk)
+def risk_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    risk = get_or_404(user, Risk.objects.select_related("enterprise"), pk=pk)
+    if not _can_edit(user, risk.enterprise):
+        raise PermissionDenied
+    try:
+        services.risk_restore(actor=user, risk=risk, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Risk restored to the register."))
+    return redirect("risks:risk_detail", pk=risk.pk)
+
+
 # --- Re-assessment tasks --------------------------------------------------------------------------------
 
 
@@ -501,6 +518,8 @@ def reassessment_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         reassessment.reassessment_confirm(actor=user, item=item, note=request.POST.get("note", ""))
     except DomainError as exc:
         messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Recorded: %(risk)s re-assessed, unchanged.") % {"risk": item.risk.name})
     return redirect("risks:reassessment_detail", pk=item.task_id)
 
 

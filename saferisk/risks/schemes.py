@@ -41,7 +41,7 @@ def default_scheme_data() -> dict[str, Any]:
         "lec": assessment.config_to_dict(assessment.default_lec()),
         "ls": assessment.config_to_dict(assessment.default_ls()),
         "levels": default_levels(),
-        "note": "LEC 与 LS 的取值和分级界限见 saferisk/core/data/SOURCES.md",
+        "note": "LEC 取值为作业条件危险性评价法（格雷厄姆—金尼法）的通用取值；LS 为 5×5 风险矩阵。",
     }
 
 
@@ -119,6 +119,14 @@ def scheme_create(*, actor: User, data: dict[str, Any]) -> AssessmentScheme:
             effective = None
     if not isinstance(effective, dt.date):
         raise DomainError("date_invalid", "请填写生效日期（YYYY-MM-DD）", field="effective_from")
+    if effective < timezone.localdate():
+        raise DomainError(
+            "date_in_past", "生效日期不能早于今天：已做的评估不会按新方案改动", field="effective_from"
+        )
+    if AssessmentScheme.objects.filter(effective_from=effective).exists():
+        raise DomainError(
+            "date_taken", f"已有方案自{effective.isoformat()}起生效，请换一个日期", field="effective_from"
+        )
     configs = {}
     for method in ("lec", "ls"):
         try:

@@ -229,6 +229,7 @@ SNAPSHOT_FIELDS = (
     "catalog_item_id",
     "basis",
     "status",
+    "status_reason",
 )
 
 
@@ -401,12 +402,38 @@ def risk_retire(*, actor: User, risk: Risk, reason: str) -> Risk:
         return risk
     before = snapshot(risk)
     risk.status = RiskStatus.RETIRED
+    risk.status_reason = reason.strip()[:2000]
     risk.version += 1
-    risk.save(update_fields=["status", "version", "updated_at"])
+    risk.save(update_fields=["status", "status_reason", "version", "updated_at"])
     _commit(
         actor=actor,
         risk=risk,
         action="risk.retired",
+        before=before,
+        after=snapshot(risk),
+        reason=reason.strip(),
+    )
+    return risk
+
+
+@transaction.atomic
+def risk_restore(*, actor: User, risk: Risk, reason: str) -> Risk:
+    """Bring a retired risk back into the register (retired by mistake, or the place is back)."""
+    if not str(reason or "").strip():
+        raise DomainError("reason_required", "请写明恢复理由", field="reason")
+    _require_editor(actor, risk.enterprise)
+    risk = Risk.objects.select_for_update().get(pk=risk.pk)
+    if risk.status == RiskStatus.ACTIVE:
+        return risk
+    before = snapshot(risk)
+    risk.status = RiskStatus.ACTIVE
+    risk.status_reason = reason.strip()[:2000]
+    risk.version += 1
+    risk.save(update_fields=["status", "status_reason", "version", "updated_at"])
+    _commit(
+        actor=actor,
+        risk=risk,
+        action="risk.restored",
         before=before,
         after=snapshot(risk),
         reason=reason.strip(),

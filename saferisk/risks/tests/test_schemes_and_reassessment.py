@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from saferisk.core.errors import DomainError, Forbidden
 from saferisk.core.models import AuditEvent
@@ -19,6 +20,8 @@ from saferisk.risks.services import risk_adopt, risk_save
 from saferisk.risks.tests.test_risk_services import BASE
 
 pytestmark = pytest.mark.django_db
+
+TOMORROW = timezone.localdate() + dt.timedelta(days=1)
 
 MATRIX_4X4 = {
     "factors": {
@@ -35,7 +38,7 @@ MATRIX_4X4 = {
 
 def _scheme_data(**changes: Any) -> dict[str, Any]:
     data = default_scheme_data()
-    data.update(version="city-4x4", name="某市 4×4 矩阵", effective_from=dt.date(2026, 1, 1), ls=MATRIX_4X4)
+    data.update(version="city-4x4", name="某市 4×4 矩阵", effective_from=TOMORROW, ls=MATRIX_4X4)
     data.update(changes)
     return data
 
@@ -54,9 +57,10 @@ def test_an_admin_adds_a_4x4_matrix_from_a_date_and_old_assessments_keep_their_v
         data={**BASE, "method": "ls", "inputs": {"L": 3, "S": 4}},
     )
     assert (old.level, old.method_version) == ("GENERAL", "default-2026")  # 12 on the 5×5 matrix
-    scheme_create(actor=world.admin, data=_scheme_data())
-    assert scheme_in_force(dt.date(2025, 12, 31)).version == "default-2026"
-    assert scheme_in_force(dt.date(2026, 1, 2)).version == "city-4x4"
+    scheme = scheme_create(actor=world.admin, data=_scheme_data())
+    assert scheme_in_force().version == "default-2026"  # not yet in force
+    assert scheme_in_force(TOMORROW).version == "city-4x4"
+    AssessmentScheme.objects.filter(pk=scheme.pk).update(effective_from=timezone.localdate())  # a day passes
     assert AuditEvent.objects.filter(action="assessment_scheme.created").count() == 1
     # An edit that does not touch the assessment keeps the old version and level.
     old = risk_save(
@@ -93,6 +97,29 @@ def test_an_admin_adds_a_4x4_matrix_from_a_date_and_old_assessments_keep_their_v
         ({"levels": {"MAJOR": {"label": "重大", "colour": "red", "tier": "company"}}}, "levels_invalid"),
         ({"version": "default-2026"}, "version_taken"),
         ({"effective_from": "2026-13-01"}, "date_invalid"),
+        ({"effective_from": dt.date(2020, 1, 1)}, "date_in_past"),
+        (
+            {"ls": {"factors": {"L": [1, 2, 3]}, "bands": [{"level": "MAJOR", "minimum": 3}]}},
+            "config_invalid",
+        ),
+        (
+            {
+                "ls": {
+                    **MATRIX_4X4,
+                    "bands": [{"level": "MAJOR", "minimum": 100}, {"level": "LARGE", "minimum": 8}],
+                }
+            },
+            "config_invalid",
+        ),
+        (
+            {
+                "ls": {
+                    **MATRIX_4X4,
+                    "bands": [{"level": "MAJOR", "minimum": 12}, {"level": "GENERAL", "minimum": -3}],
+                }
+            },
+            "config_invalid",
+        ),
     ],
 )
 def test_bad_schemes_are_refused_and_change_nothing(world: Any, change: dict[str, Any], code: str) -> None:

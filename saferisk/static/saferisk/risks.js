@@ -11,6 +11,9 @@
       panel.hidden = !on;
       panel.querySelectorAll("select, input").forEach(function (el) { el.disabled = !on; });
     });
+    // Direct grading is itself a level chosen by hand: no second, "overriding" level.
+    var override = form.querySelector("#override-block");
+    if (override) override.hidden = method === "direct";
   }
 
   function init(root) {
@@ -19,7 +22,12 @@
       form.dataset.ready = "1";
       showMethod(form);
       form.addEventListener("change", function (event) {
-        if (event.target.matches("[data-method-switch]")) showMethod(form);
+        if (event.target.matches("[data-method-switch]")) {
+          showMethod(form);
+          // The preview request htmx sent on this change went out before the panel was
+          // enabled: ask again now that the chosen method's values are posted.
+          if (window.htmx) window.htmx.trigger(form, "assess");
+        }
         var target = event.target.getAttribute("data-toggle-target");
         if (target) {
           var section = form.querySelector(target);
