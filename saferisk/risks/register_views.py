@@ -295,6 +295,10 @@ def _preview(values: dict[str, Any]) -> dict[str, Any]:
         and values["level"] != out["level"]
     ):
         out["override"] = values["level"]
+        if minimum and assessment.more_severe(values["level"], minimum) != values["level"]:
+            out["override_error"] = _("The catalogue item requires at least %(level)s.") % {
+                "level": assessment.LEVEL_NAMES[minimum]
+            }
     return out
 
 

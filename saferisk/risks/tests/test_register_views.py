@@ -164,3 +164,45 @@ def test_admin_adds_a_scheme_through_the_page(world: Any) -> None:
     assert c.post("/risks/schemes/new/", data).status_code == 302
     assert "v2027" in c.get("/risks/schemes/").content.decode()
     assert world.client(world.county_regulator).get("/risks/schemes/new/").status_code == 403
+
+
+def test_a_hand_set_level_below_the_catalogue_minimum_is_a_form_error(world: Any) -> None:
+    item = RiskCatalogItem.objects.filter(min_level="MAJOR").first()
+    assert item is not None
+    c = world.client(world.enterprise_filler)
+    form = {
+        **FORM,
+        "catalog_item": item.pk,
+        "override": "1",
+        "level": "LOW",
+        "level_reason": "x",
+        "lec_C": "7",
+    }
+    preview = c.post("/risks/assess/", form).content.decode()
+    assert 'data-testid="override-error"' in preview
+    r = c.post(f"/risks/enterprises/{world.ent_a.pk}/register/new/", form)
+    assert r.status_code == 422
+    assert "最低等级" in r.content.decode()
+    assert not Risk.objects.exists()
+
+
+def test_retire_reason_is_shown_and_a_risk_can_be_restored(world: Any) -> None:
+    risk = risk_save(actor=world.enterprise_filler, enterprise=world.ent_a, data=BASE)
+    c = world.client(world.enterprise_filler)
+    c.post(f"/risks/{risk.pk}/retire/", {"reason": "装置已拆除"})
+    assert "装置已拆除" in c.get(f"/risks/{risk.pk}/").content.decode()
+    c.post(f"/risks/{risk.pk}/restore/", {"reason": "误停用"})
+    risk.refresh_from_db()
+    assert (risk.status, risk.status_reason, risk.version) == ("active", "误停用", 3)
+
+
+def test_the_conclusion_of_an_unchanged_reassessment_is_shown(world: Any) -> None:
+    risk = risk_save(actor=world.enterprise_filler, enterprise=world.ent_a, data=BASE)
+    c = world.client(world.enterprise_filler)
+    c.post(
+        f"/risks/enterprises/{world.ent_a.pk}/reassessments/new/",
+        {"trigger": "material", "description": "更换原料供应商", "risk": [risk.pk]},
+    )
+    task = ReassessmentTask.objects.get()
+    c.post(f"/risks/reassessments/items/{task.items.get().pk}/confirm/", {"note": "原料成分相同，维持原评估"})
+    assert "原料成分相同，维持原评估" in c.get(f"/risks/reassessments/{task.pk}/").content.decode()

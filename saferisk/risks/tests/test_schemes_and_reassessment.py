@@ -254,3 +254,15 @@ def test_a_new_catalogue_item_updates_the_gap_counts_in_the_background(
         )
     after = EnterpriseRiskSummary.objects.get(enterprise=world.ent_a)
     assert after.gap == before.gap + 1
+
+
+def test_a_second_change_of_the_same_item_extends_the_open_task(world: Any) -> None:
+    item = RiskCatalogItem.objects.filter(sector="dust_explosion", min_level="LARGE").first()
+    assert item is not None
+    risk_adopt(actor=world.enterprise_filler, enterprise=world.ent_a, item=item)
+    catalog_item_save(actor=world.admin, item=item, data={"min_level": "MAJOR"})
+    catalog_item_save(actor=world.admin, item=item, data={"min_level": "LARGE"})
+    task = ReassessmentTask.objects.get(enterprise=world.ent_a)
+    assert "最低等级由较大风险改为重大风险" in task.description
+    assert "最低等级由重大风险改为较大风险" in task.description
+    assert task.items.count() == 1
