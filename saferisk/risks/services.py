@@ -299,7 +299,9 @@ def risk_save(
     catalog_item = risk.catalog_item
     if "catalog_item" in data:
         code = data["catalog_item"]
-        catalog_item = RiskCatalogItem.objects.filter(pk=code).first() if code else None
+        # By id (forms, API) or by the item's code (Excel import: 风险目录编号).
+        lookup = {"pk": int(code)} if str(code).isdigit() else {"code": str(code)}
+        catalog_item = RiskCatalogItem.objects.filter(**lookup).first() if code else None
         if code and catalog_item is None:
             raise DomainError("catalog_item_unknown", "风险目录条目不存在", field="catalog_item")
     values: dict[str, Any] = {name: _text(data, name, getattr(risk, name)) for name in TEXT_FIELDS}

@@ -200,3 +200,21 @@ def test_completeness_gap_lists_unregistered_dust_items_and_adopting_one_removes
     assert exc.value.code == "already_adopted"
     risk_retire(actor=world.admin, risk=risk, reason="工艺已取消")
     assert item.code in {i.code for i in completeness_gap(mill)}  # a retired risk no longer covers it
+
+
+def test_a_catalogue_item_may_be_named_by_its_code(world: Any) -> None:
+    item = RiskCatalogItem.objects.filter(min_level="MAJOR").first()
+    assert item is not None
+    risk = risk_save(
+        actor=world.enterprise_filler,
+        enterprise=world.ent_a,
+        data={**BASE, "method": "direct", "level": "MAJOR", "catalog_item": item.code},
+    )
+    assert risk.catalog_item_id == item.pk
+    with pytest.raises(DomainError) as exc:
+        risk_save(
+            actor=world.enterprise_filler,
+            enterprise=world.ent_a,
+            data={**BASE, "name": "二", "catalog_item": item.code, "level": "LOW", "level_reason": "x"},
+        )
+    assert exc.value.code == "below_catalogue_minimum"
