@@ -7,11 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from saferisk.risks.choices import AssessmentMethod
 from saferisk.risks.services import TEXT_FIELDS
 
 FACTORS = {AssessmentMethod.LEC: ("L", "E", "C"), AssessmentMethod.LS: ("L", "S")}
+
+# What each factor asks, beside its letter on the form.
+FACTOR_LABELS = {
+    "lec": {
+        "L": _("L · likelihood of an accident"),
+        "E": _("E · how often people are exposed"),
+        "C": _("C · consequence"),
+    },
+    "ls": {"L": _("L · likelihood"), "S": _("S · severity")},
+}
 
 
 def _inputs(post: QueryDict, method: str, prefix: str) -> dict[str, str]:

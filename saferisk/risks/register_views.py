@@ -35,7 +35,7 @@ from saferisk.risks.choices import (
     RiskLevel,
     RiskStatus,
 )
-from saferisk.risks.forms import FACTORS, basis_text, risk_form_data
+from saferisk.risks.forms import FACTOR_LABELS, FACTORS, basis_text, risk_form_data
 from saferisk.risks.models import (
     AssessmentScheme,
     ReassessmentItem,
@@ -211,6 +211,7 @@ def _form_context(
         "errors": errors,
         "scheme": scheme,
         "scales": scales,
+        "factor_labels": FACTOR_LABELS,
         "styles": schemes.level_styles(scheme),
         "levels": RiskLevel.choices,
         "tiers": ControlTier.choices,
