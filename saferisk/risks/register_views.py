@@ -581,7 +581,10 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
             }
             scheme = schemes.scheme_create(actor=user, data=data)
         except json.JSONDecodeError as exc:
-            error = _("The scales are not valid JSON: %(e)s") % {"e": exc}
+            error = _("The scales are not valid JSON: check near line %(line)d, column %(col)d.") % {
+                "line": exc.lineno,
+                "col": exc.colno,
+            }
         except DomainError as exc:
             error = exc.message
         else:
