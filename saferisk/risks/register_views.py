@@ -220,9 +220,21 @@ def _form_context(
         "measures": measures,
         "accident_types": AccidentType.objects.order_by("code"),
         "hazard_factors": HazardFactor.objects.order_by("code"),
-        "catalog_items": RiskCatalogItem.objects.filter(active=True).order_by("sector", "code"),
+        "catalog_groups": _catalog_groups(enterprise),
         "preview": _preview(values),
     }
+
+
+def _catalog_groups(enterprise: Enterprise) -> list[tuple[str, list[RiskCatalogItem]]]:
+    """The catalogue for the form's select: first the items that apply to this enterprise."""
+    from saferisk.risks.catalogue import applicable_items
+
+    mine = list(applicable_items(enterprise))
+    ids = {i.pk for i in mine}
+    others = [
+        i for i in RiskCatalogItem.objects.filter(active=True).order_by("sector", "code") if i.pk not in ids
+    ]
+    return [(str(_("Applies to this enterprise")), mine), (str(_("Other catalogue items")), others)]
 
 
 def _values_of(risk: Risk) -> dict[str, Any]:
@@ -358,14 +370,44 @@ def risk_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
 # --- A risk's page: fields, controls, history ----------------------------------------------------------
 
 
+def _shown(field: str, value: Any) -> str:
+    """A stored value as a person reads it in the history (levels and tiers by name)."""
+    if value in (None, "", [], {}):
+        return "—"
+    if field in {"level", "computed_level", "residual_level"}:
+        return assessment.LEVEL_NAMES.get(str(value), str(value))
+    if field == "control_tier":
+        return str(dict(ControlTier.choices).get(value, value))
+    if field == "status":
+        return str(dict(RiskStatus.choices).get(value, value))
+    if field == "measures":
+        return "；".join(str(m.get("text", "")) for m in value)
+    if isinstance(value, dict):
+        return " ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
 def _version_changes(versions: list[RiskVersion]) -> list[dict[str, Any]]:
-    """Each version with the fields that differ from the one before it."""
+    """Each version with what changed from the one before it: field, old value → new value."""
+    labels = _field_labels()
     out = []
     previous: dict[str, Any] | None = None
     for version in versions:
         data = version.data or {}
-        changed = sorted(k for k in data if previous is None or previous.get(k) != data.get(k))
-        out.append({"version": version, "changed": changed if previous is not None else []})
+        changes = []
+        if previous is not None:
+            for key in sorted(k for k in data if previous.get(k) != data.get(k)):
+                changes.append(
+                    {
+                        "field": key,
+                        "label": labels.get(key, key),
+                        "old": _shown(key, previous.get(key)),
+                        "new": _shown(key, data.get(key)),
+                    }
+                )
+        out.append({"version": version, "changes": changes, "first": previous is None})
         previous = data
     return list(reversed(out))
 
@@ -398,7 +440,6 @@ def risk_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "open_items": ReassessmentItem.objects.filter(risk=risk, done_at__isnull=True).select_related(
                 "task"
             ),
-            "field_labels": _field_labels(),
         },
     )
 
