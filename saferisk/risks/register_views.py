@@ -286,7 +286,8 @@ def _preview(values: dict[str, Any]) -> dict[str, Any]:
             level = assessment.more_severe(result.level, minimum) if minimum else result.level
             out.update(
                 score=assessment._plain(result.score),
-                formula=" × ".join(f"{k}={assessment._plain(v)}" for k, v in result.inputs.items()),
+                formula=" × ".join(str(assessment._plain(v)) for v in result.inputs.values()),
+                factors=" × ".join(result.inputs),
                 level=level,
                 raised=level != result.level,
                 version=result.version,
