@@ -45,6 +45,7 @@ FORMAT = "saferisk-risk-catalogue"
 VERSION = 1
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 HEADER_SCAN_ROWS = 30
+LISTED_ITEMS = 500  # created and updated items named in a result (the counts stay exact)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The catalogue's sectors as people name them. The stored value is the English code; a sheet
@@ -76,7 +77,16 @@ LEVEL_CODES = {
     **{code: code for code in LEVEL_LABELS},
     **{code.lower(): code for code in LEVEL_LABELS},
 }
-CONFIDENCE_CODES = {"高": "H", "中": "M", "低": "L"}
+# Confidence in an item's wording: stored H/M/L, shown and exported 高/中/低; either is read.
+CONFIDENCE_LABELS = {"H": "高", "M": "中", "L": "低"}
+CONFIDENCE_CODES = {
+    **{label: code for code, label in CONFIDENCE_LABELS.items()},
+    **{code: code for code in CONFIDENCE_LABELS},
+    **{code.lower(): code for code in CONFIDENCE_LABELS},
+}
+# Columns and keys for administrators only: the source is a path in the catalogue's research
+# notes and the confidence is the editors' own mark, neither meant for enterprises or regulators.
+ADMIN_FIELDS = ("source", "confidence")
 TRUE_WORDS = {"是", "启用", "true", "1", "y", "yes", "√"}
 FALSE_WORDS = {"否", "停用", "false", "0", "n", "no", "×"}
 
@@ -153,12 +163,22 @@ def item_record(item: RiskCatalogItem) -> dict[str, Any]:
     }
 
 
-def export_document(items: Iterable[RiskCatalogItem]) -> dict[str, Any]:
-    return {"format": FORMAT, "version": VERSION, "items": [item_record(i) for i in items]}
+def export_document(items: Iterable[RiskCatalogItem], *, internal: bool = True) -> dict[str, Any]:
+    """The exchange document; without `internal` the administrators' fields are left out (an
+    import then keeps them as they are)."""
+    records = [item_record(i) for i in items]
+    if not internal:
+        records = [{k: v for k, v in r.items() if k not in ADMIN_FIELDS} for r in records]
+    return {"format": FORMAT, "version": VERSION, "items": records}
 
 
-def export_json_bytes(items: Iterable[RiskCatalogItem]) -> bytes:
-    return json.dumps(export_document(items), ensure_ascii=False, indent=2).encode("utf-8")
+def export_json_bytes(items: Iterable[RiskCatalogItem], *, internal: bool = True) -> bytes:
+    document = export_document(items, internal=internal)
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def confidence_label(code: str) -> str:
+    return CONFIDENCE_LABELS.get(code, code)
 
 
 # The sheet's columns, shared by the list page's export and the command line.
@@ -175,9 +195,16 @@ EXCEL_COLUMNS = [
     Column("管控措施", lambda i: "\n".join(i.measures or []), 50),
     Column("依据", lambda i: basis_lines(i.basis), 50),
     Column("来源", lambda i: i.source, 30),
-    Column("可信度", lambda i: i.confidence, 8),
+    Column("可信度", lambda i: confidence_label(i.confidence), 8),
     Column("启用", lambda i: i.active, 6),
 ]
+ADMIN_HEADERS = {HEADERS[f] for f in ADMIN_FIELDS}
+
+
+def excel_columns(*, internal: bool) -> list[Column]:
+    """The sheet's columns; without `internal` the administrators' columns are left out (an
+    import of that sheet keeps them as they are: a missing column changes nothing)."""
+    return EXCEL_COLUMNS if internal else [c for c in EXCEL_COLUMNS if c.header not in ADMIN_HEADERS]
 
 
 def export_xlsx_bytes(items: QuerySet[RiskCatalogItem]) -> bytes:
@@ -263,6 +290,16 @@ def _active(value: Any) -> bool | None:
     raise RowProblem(HEADERS["active"], text, "“启用”应填写“是”或“否”")
 
 
+def _confidence(value: Any) -> str:
+    """高/中/低 or H/M/L (any case) to the stored letter; empty stays empty."""
+    text = cell_text(value)
+    if not text:
+        return ""
+    if text not in CONFIDENCE_CODES:
+        raise RowProblem(HEADERS["confidence"], text, "可信度应填写高、中、低（或 H、M、L），也可留空")
+    return CONFIDENCE_CODES[text]
+
+
 def cells_to_data(cells: Mapping[str, Any], sectors: Mapping[str, str]) -> dict[str, Any]:
     """A sheet row (field → cell) as the service's `data`. Raises RowProblem."""
     data: dict[str, Any] = {}
@@ -283,7 +320,7 @@ def cells_to_data(cells: Mapping[str, Any], sectors: Mapping[str, str]) -> dict[
         elif name == "basis":
             data[name] = parse_basis(text)
         elif name == "confidence":
-            data[name] = CONFIDENCE_CODES.get(text, text.upper())
+            data[name] = _confidence(value)
         elif name == "active":
             active = _active(value)
             if active is not None:  # left empty: kept (a new item is active)
@@ -333,8 +370,7 @@ def record_to_data(record: Any, sectors: Mapping[str, str]) -> dict[str, Any]:
             if active is not None:
                 data[name] = active
         elif name == "confidence":
-            text = cell_text(value)
-            data[name] = CONFIDENCE_CODES.get(text, text.upper())
+            data[name] = _confidence(value)
         else:
             data[name] = cell_text(value)
     return data
@@ -351,6 +387,8 @@ def record_cells(record: Any) -> list[str]:
             out.append(sector_label(cell_text(value)))
         elif name == "min_level":
             out.append(LEVEL_LABELS.get(cell_text(value), cell_text(value)))
+        elif name == "confidence":
+            out.append(confidence_label(cell_text(value)))
         elif name == "basis" and isinstance(value, list):
             out.append(basis_lines([b for b in value if isinstance(b, dict)]))
         elif isinstance(value, list):
@@ -409,6 +447,9 @@ class CatalogueImportResult:
     problems: list[Problem] = field(default_factory=list)
     fix_header: list[str] = field(default_factory=list)  # the rejected rows' sheet, to correct
     fix_rows: list[list[Any]] = field(default_factory=list)  # [row number, *cells]
+    # Which items were created and updated, as [code, name] (the first LISTED_ITEMS of each).
+    created_items: list[list[str]] = field(default_factory=list)
+    updated_items: list[list[str]] = field(default_factory=list)
 
     @property
     def row_label(self) -> str:
@@ -442,7 +483,10 @@ def _sheet_rows(path: Path, name: str) -> tuple[list[str], Iterator[_Row], list[
     try:
         table = open_table(path, name=name, wanted=lambda head: find_header(head) is not None)
     except TableError as exc:
-        raise DomainError("file_unreadable", str(exc), field="file") from exc
+        message = str(exc)
+        if message.startswith("无法读取表格文件"):  # the reader's own (English) reason follows
+            message = "无法读取表格文件：文件已损坏或不是 Excel 格式，请在 Excel 中另存为 .xlsx 后再上传"
+        raise DomainError("file_unreadable", message, field="file") from exc
     head = []
     for item in table.rows:
         head.append(item)
@@ -484,11 +528,41 @@ def _sheet_rows(path: Path, name: str) -> tuple[list[str], Iterator[_Row], list[
     return present, rows(), blank
 
 
+# What Python's JSON parser says (its messages are English), as people fixing the file read it.
+JSON_PROBLEMS = {
+    "Expecting value": "缺少值，或多了一个逗号",
+    "Expecting ',' delimiter": "缺少逗号",
+    "Expecting ':' delimiter": "缺少冒号",
+    "Expecting property name enclosed in double quotes": "键名应使用英文双引号，或对象末尾多了一个逗号",
+    "Illegal trailing comma before end of object": "对象末尾多了一个逗号",
+    "Illegal trailing comma before end of array": "列表末尾多了一个逗号",
+    "Unterminated string starting at": "字符串缺少结束的英文双引号",
+    "Extra data": "文件内容结束后还有多余的字符",
+    "Invalid control character at": "字符串中有不允许的控制字符（如未转义的换行）",
+    "Invalid \\escape": "反斜杠转义不正确",
+    "Invalid \\uXXXX escape": "\\u 转义不正确",
+}
+
+
+def json_error_message(exc: json.JSONDecodeError) -> str:
+    """A JSON syntax error in Chinese, with where it is (line and column, 1-based)."""
+    what = JSON_PROBLEMS.get(exc.msg, "格式不正确")
+    return f"JSON 文件格式有误：第{exc.lineno}行第{exc.colno}列附近{what}。请检查该处，或从本系统重新导出。"
+
+
 def _json_rows(content: bytes) -> Iterator[_Row]:
     try:
-        document = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise DomainError("file_unreadable", f"无法读取 JSON 文件：{exc}", field="file") from exc
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DomainError(
+            "file_unreadable", "JSON 文件不是 UTF-8 编码，请以 UTF-8 编码保存后再上传", field="file"
+        ) from exc
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DomainError("file_unreadable", json_error_message(exc), field="file") from exc
+    except (ValueError, RecursionError) as exc:  # numbers too long, nesting too deep
+        raise DomainError("file_unreadable", "无法读取 JSON 文件：内容不是有效的 JSON", field="file") from exc
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise DomainError("format_unknown", f"不是风险目录交换文件（format 应为“{FORMAT}”）", field="file")
     if document.get("version") != VERSION:
@@ -581,10 +655,14 @@ def catalogue_import(
             if item is None:
                 result.created += 1
                 existing[saved.code] = saved
+                if len(result.created_items) < LISTED_ITEMS:
+                    result.created_items.append([saved.code, saved.name])
             elif item_snapshot(saved) == before:
                 result.unchanged += 1
             else:
                 result.updated += 1
+                if len(result.updated_items) < LISTED_ITEMS:
+                    result.updated_items.append([saved.code, saved.name])
         result.blank_lines = blank[0]
         audit_record(
             actor=actor,
@@ -642,7 +720,7 @@ TEMPLATE_NOTES = [
     "7. 最低等级：重大 或 较大（风险目录只收录较大以上风险）。",
     "8. 管控措施：每行一条（单元格内按 Alt+Enter 换行）。",
     "9. 依据：每行一条，格式为“文件名称 | 条款 | 版本”，条款和版本可省略。",
-    "10. 可信度：H、M、L（高、中、低）或留空；启用：是 或 否，留空时保持不变（新条目默认启用）。",
+    "10. 可信度：高、中、低（也可填 H、M、L）或留空；启用：是 或 否，留空时保持不变（新条目默认启用）。",
     "11. 表中出现的列按所填内容写入（空单元格清空该项）；表中没有的列保持不变。"
     "最低等级、危险因素、事故类型、管控措施、适用范围的变更会通知引用该条目的企业重新评估。",
     "12. 有错误的行不会导入，导入结果中可下载错误明细，修改“待修正数据”表后可直接再次导入。",
@@ -661,7 +739,7 @@ TEMPLATE_EXAMPLE = [
     "除尘系统按规定设置泄爆、隔爆装置\n每班清扫积尘并记录\n进入除尘器前的管道设火花探测与熄灭装置",
     "工贸企业粉尘防爆安全规定 | 第十四条 | 应急管理部令第6号",
     "示例来源",
-    "M",
+    "中",
     "是",
 ]
 

@@ -1,6 +1,9 @@
 """Pages of the risk catalogue (较大以上安全风险目录): the list with its Excel and JSON exports
 and an item's page for every signed-in user; editing and import for administrators.
 
+An item's source (a path in the catalogue's research notes) and confidence are editors' working
+data: only administrators see them, on the pages and in the exports.
+
 Thin: parse input, call `catalog_item_save` or `catalogue_io`, render. A `DomainError` becomes
 a form error (status 422) and changes nothing."""
 
@@ -27,11 +30,13 @@ from saferisk.core.models import AccidentType, KeySector, User
 from saferisk.core.routes import admin_route, reference_route
 from saferisk.core.scoping import scoped
 from saferisk.core.views import get_or_404, list_response, parse_filters
+from saferisk.enterprises.models import Enterprise
 from saferisk.risks import catalogue_io
 from saferisk.risks.catalogue import applicable_q
 from saferisk.risks.catalogue_services import catalog_item_save
 from saferisk.risks.choices import RiskLevel, RiskStatus
 from saferisk.risks.models import Risk, RiskCatalogItem
+from saferisk.risks.summary import enterprises_touched_by
 
 SESSION_KEY = "risks.catalogue_import"  # the last import's result, for its page and error workbook
 JSON_TYPE = "application/json; charset=utf-8"
@@ -100,7 +105,7 @@ def catalog_list(request: HttpRequest) -> HttpResponseBase:
         queryset=qs,
         filters=filters,
         warning=warning,
-        columns=catalogue_io.EXCEL_COLUMNS,
+        columns=catalogue_io.excel_columns(internal=getattr(request.user, "is_admin", False)),
         template="risks/catalogue/catalog_list.html",
         title=_("Risk catalogue"),
         extra={
@@ -114,9 +119,11 @@ def catalog_list(request: HttpRequest) -> HttpResponseBase:
 @login_required
 @reference_route
 def catalog_export_json(request: HttpRequest) -> HttpResponse:
-    """Every item (inactive ones too) in the JSON exchange format."""
+    """Every item (inactive ones too) in the JSON exchange format (source and confidence for
+    administrators only)."""
     items = _items(request.user).order_by("sector", "code")
-    response = HttpResponse(catalogue_io.export_json_bytes(items), content_type=JSON_TYPE)
+    internal = getattr(request.user, "is_admin", False)
+    response = HttpResponse(catalogue_io.export_json_bytes(items, internal=internal), content_type=JSON_TYPE)
     filename = catalogue_io.stamped("风险目录", ".json")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
@@ -134,11 +141,20 @@ def catalog_template(request: HttpRequest) -> HttpResponse:
 @login_required
 @reference_route
 def catalog_item_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every field of an item, how many risks in the viewer's scope rest on it, and (for admins)
-    its recent audit events with a link to the whole history."""
+    """Every field of an item; within the viewer's scope, the enterprises whose register has
+    taken it in (and their risks linked to it) and the enterprises it applies to; for admins its
+    source, confidence and recent audit events with a link to the whole history."""
     item = get_or_404(request.user, _items(request.user), pk=pk)
     viewer: User = request.user  # type: ignore[assignment]
     linked = scoped(viewer, Risk).filter(catalog_item=item, status=RiskStatus.ACTIVE).order_by()
+    # By industry code or key sector (an item with neither is only offered for adoption and
+    # applies to nobody by itself); one count, however large the scope.
+    applies = bool(item.industry_prefixes.strip() or item.key_sector_id)
+    applicable = (
+        scoped(viewer, Enterprise).filter(pk__in=enterprises_touched_by(item).values("pk")).order_by().count()
+        if applies
+        else 0
+    )
     events = core_selectors.audit_event_list(user=viewer).filter(
         object_type=RiskCatalogItem._meta.label_lower, object_id=str(item.pk)
     )
@@ -148,6 +164,9 @@ def catalog_item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "item": item,
         "sector": catalogue_io.sector_label(item.sector),
+        "confidence": catalogue_io.confidence_label(item.confidence),
+        "applies": applies,
+        "applicable_enterprises": applicable,
         "basis": catalogue_io.parse_basis(catalogue_io.basis_lines(item.basis)),
         "linked_risks": linked.count(),
         "linked_enterprises": linked.values("enterprise_id").distinct().count(),
@@ -292,8 +311,23 @@ def catalog_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 class ImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Catalogue file (.xlsx or .json)"))
     dry_run = forms.BooleanField(
-        label=gettext_lazy("Dry run: check and count only, write nothing"), required=False
+        label=gettext_lazy("Dry run: check and count only, write nothing"),
+        required=False,
+        initial=True,  # ticked until the admin has seen what the file would do
+        help_text=gettext_lazy("Untick to import for real once the dry run's result looks right."),
     )
+
+
+def _result_lists(result: catalogue_io.CatalogueImportResult) -> list[tuple[str, str, list[list[str]], int]]:
+    """(title, kind, [code, name] listed, count) of the created and the updated items."""
+    if result.dry_run:
+        created, updated = _("Items that would be created"), _("Items that would be updated")
+    else:
+        created, updated = _("Items created"), _("Items updated")
+    return [
+        (created, "created", result.created_items, result.created),
+        (updated, "updated", result.updated_items, result.updated),
+    ]
 
 
 @login_required
@@ -327,8 +361,7 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_KEY] = result.as_dict()
             return redirect(f"{reverse('risks:catalog_import')}?result=1")
     status = 422 if request.method == "POST" else 200
-    context = {
-        "form": form,
-        "result": last if request.GET.get("result") else None,
-    }
+    # After a refused upload the form's error stands alone, not beside the previous result.
+    shown = last if request.GET.get("result") and request.method != "POST" else None
+    context = {"form": form, "result": shown, "result_lists": _result_lists(shown) if shown else []}
     return render(request, "risks/catalogue/catalog_import.html", context, status=status)

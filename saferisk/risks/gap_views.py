@@ -9,10 +9,18 @@ counted as *not calculated*, never as complete. An admin can have the summaries 
 recalculated: that runs in the background (`refresh_region_summaries`), because a county holds
 thousands of enterprises and each check is several queries; the page says how many are still
 not calculated, so the regulator sees when it is done.
+
+A gap of 0 has two meanings a regulator must tell apart: the register covers every item that
+applies, or no catalogue item applies at all (目录未覆盖: the catalogue has nothing for that
+industry yet). The list asks the catalogue only for the rows on the page with a gap of 0, once
+per combination of industry code and key sectors.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import batched
 from typing import Any
 
 from django.contrib import messages
@@ -27,14 +35,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from saferisk.core.choices import RegionLevel, Role
-from saferisk.core.excel import Column
+from saferisk.core.excel import Column, xlsx_response
+from saferisk.core.keyset import KeysetPage, keyset_page
 from saferisk.core.models import Region, User
 from saferisk.core.models.reference import PREFIX_LENGTH
 from saferisk.core.routes import list_route, object_route
 from saferisk.core.scoping import scoped
-from saferisk.core.views import get_or_404, list_response
+from saferisk.core.views import PAGE_SIZE, get_or_404
 from saferisk.enterprises.models import Enterprise
 from saferisk.enterprises.selectors import NEXT_LEVEL
+from saferisk.risks.catalogue import applicable_items
 from saferisk.risks.choices import RiskLevel, RiskStatus
 from saferisk.risks.models import EnterpriseRiskSummary, Risk
 from saferisk.risks.services import completeness_gap
@@ -61,12 +71,102 @@ GAP_COLUMNS = [
     Column(gettext_lazy("Region code"), lambda e: e.region_id, 12),
     Column(gettext_lazy("Industry"), lambda e: f"{e.industry_id} {e.industry.name}", 30),
     Column(gettext_lazy("Gap items"), _summary_value("gap"), 10),
+    Column(gettext_lazy("Missing catalogue items"), lambda e: e.missing_items, 60),
     Column(gettext_lazy("Major risks"), _summary_value("major"), 10),
     Column(gettext_lazy("Large risks"), _summary_value("large"), 10),
     Column(gettext_lazy("General risks"), _summary_value("general"), 10),
     Column(gettext_lazy("Low risks"), _summary_value("low"), 10),
     Column(gettext_lazy("Calculated at"), lambda e: e.s_updated_at, 18),
 ]
+
+
+# The export names the missing items of at most this many enterprises (those with a gap, in
+# the list's order: the largest gaps first); past it the cell says so. See `with_missing_items`.
+EXPORT_NAMED_LIMIT = 50_000
+EXPORT_CHUNK = 500
+CELL_LIMIT = 32_000  # Excel holds 32,767 characters in a cell
+# Between the names of missing items: not 、, which many item names hold themselves
+# (液化烃、液氨、液氯等液化气体装卸; 一、二级重大危险源储罐区).
+NAME_SEPARATOR = "；"
+
+
+class ApplicableItems:
+    """The active catalogue items that apply to an enterprise, as [(pk, name)] most severe
+    first (`catalogue.applicable_items`), asked once per combination of industry code and key
+    sectors: the enterprises of a page or an export share a few. The enterprises' key sectors
+    must be prefetched."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, tuple[str, ...]], list[tuple[int, str]]] = {}
+        self._any: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+    @staticmethod
+    def _key(enterprise: Enterprise) -> tuple[str, tuple[str, ...]]:
+        return enterprise.industry_id or "", tuple(sorted(s.code for s in enterprise.key_sectors.all()))
+
+    def items(self, enterprise: Enterprise) -> list[tuple[int, str]]:
+        key = self._key(enterprise)
+        if key not in self._items:
+            self._items[key] = list(applicable_items(enterprise).values_list("pk", "name"))
+        return self._items[key]
+
+    def any(self, enterprise: Enterprise) -> bool:
+        key = self._key(enterprise)
+        if key not in self._any:
+            self._any[key] = applicable_items(enterprise).exists()
+        return self._any[key]
+
+
+def mark_uncovered(enterprises: list[Enterprise]) -> None:
+    """Set `uncovered` on each row: True when its summary shows no gap because no catalogue
+    item applies to it at all (目录未覆盖). Only rows with a gap of 0 are asked about."""
+    zero = [e for e in enterprises if getattr(e, "s_gap", None) == 0]
+    prefetch_related_objects(zero, "key_sectors")
+    applicable = ApplicableItems()
+    asked = {e.pk for e in zero}
+    for e in enterprises:
+        e.uncovered = e.pk in asked and not applicable.any(e)  # type: ignore[attr-defined]
+
+
+def with_missing_items(enterprises: Iterable[Enterprise]) -> Iterator[Enterprise]:
+    """The enterprises, each with `missing_items`: the names of its gap items (separated by
+    NAME_SEPARATOR, most severe first) when its summary shows a gap, else "".
+
+    The rule is `services.completeness_gap` (applicable active items with no active risk linked
+    to them), computed in bulk: per EXPORT_CHUNK enterprises one query for their key sectors
+    and one for the items their registers link, and the applicable items once per combination
+    of industry code and key sectors. The cost is capped: after EXPORT_NAMED_LIMIT enterprises
+    with a gap the names are no longer looked up and the cell says so. The names are those of
+    the moment of the export; the gap count is the summary's."""
+    applicable = ApplicableItems()
+    named = 0
+    for chunk in batched(enterprises, EXPORT_CHUNK):
+        gapped = [e for e in chunk if (getattr(e, "s_gap", None) or 0) > 0]
+        with_gap = {e.pk for e in gapped}
+        todo = gapped[: max(0, EXPORT_NAMED_LIMIT - named)]
+        named += len(todo)
+        covered: dict[int, set[int]] = defaultdict(set)
+        if todo:
+            prefetch_related_objects(todo, "key_sectors")
+            linked = Risk.objects.filter(
+                enterprise_id__in=[e.pk for e in todo], status=RiskStatus.ACTIVE, catalog_item__isnull=False
+            ).values_list("enterprise_id", "catalog_item_id")
+            for enterprise_id, item_id in linked:
+                covered[enterprise_id].add(item_id)
+        names_for = {
+            e.pk: NAME_SEPARATOR.join(name for pk, name in applicable.items(e) if pk not in covered[e.pk])
+            for e in todo
+        }
+        for e in chunk:
+            if e.pk in names_for:
+                text = names_for[e.pk]
+                text = text if len(text) <= CELL_LIMIT else f"{text[:CELL_LIMIT]}…"
+            elif e.pk in with_gap:
+                text = _("Not listed: too many enterprises in one export; export a smaller region.")
+            else:
+                text = ""
+            e.missing_items = text  # type: ignore[attr-defined]
+            yield e
 
 
 def _require_staff(user: Any) -> User:
@@ -200,23 +300,40 @@ def gap_overview(request: HttpRequest) -> HttpResponseBase:
         s_updated_at=F("risk_summary__updated_at"),
         gap_sort=Coalesce(F("risk_summary__gap"), Value(-1)),
     )
-    return list_response(
-        request,
-        queryset=listed,
-        filters=None,
-        warning=None,
-        columns=GAP_COLUMNS,
-        template="risks/gaps/gap_overview.html",
-        title=_("Completeness gaps"),
-        extra={
-            "region": region,
-            "trail": trail,
-            "rows": rows,
-            "total": total,
-            "only_gap": only_gap,
-            "child_level": NEXT_LEVEL.get(RegionLevel(region.level)) if region else None,
-        },
-        keyset=KEYSET,
+    title = _("Completeness gaps")
+    if request.GET.get("format") == "xlsx":
+        exported = with_missing_items(listed.order_by(*KEYSET).iterator(chunk_size=2000))
+        return xlsx_response(filename=title, sheet=title, columns=GAP_COLUMNS, rows=exported)
+    page = _page(request, listed)
+    mark_uncovered(page.items)
+    context = {
+        "page": page,
+        "keyset": True,
+        "title": title,
+        "region": region,
+        "trail": trail,
+        "rows": rows,
+        "total": total,
+        "only_gap": only_gap,
+        "child_level": NEXT_LEVEL.get(RegionLevel(region.level)) if region else None,
+    }
+    return render(request, "risks/gaps/gap_overview.html", context)
+
+
+def _page(request: HttpRequest, listed: QuerySet[Enterprise]) -> KeysetPage:
+    """One keyset page of the list, as `core.views.list_response` pages (this view renders it
+    itself to mark the page's rows the catalogue does not cover)."""
+    try:
+        number = max(1, int(request.GET.get("n", "1")))
+    except ValueError:
+        number = 1
+    return keyset_page(
+        listed,
+        fields=KEYSET,
+        cursor=request.GET.get("after"),
+        before=request.GET.get("before"),
+        size=PAGE_SIZE,
+        number=number,
     )
 
 
@@ -247,6 +364,8 @@ def enterprise_gap(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "enterprise": enterprise,
         "items": items,
+        # No gap because no catalogue item applies at all (目录未覆盖), not because all are covered.
+        "uncovered": not items and not applicable_items(enterprise).exists(),
         "levels": [(level.label, level.value, by_level.get(level.value, 0)) for level in RiskLevel],
         "summary": summary,
         "stale": summary is not None and summary.gap != len(items),

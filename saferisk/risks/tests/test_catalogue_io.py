@@ -67,7 +67,7 @@ def _row(**values: Any) -> list[Any]:
 
 
 def test_json_export_then_import_changes_nothing(world: Any) -> None:
-    response = world.client(world.county_regulator).get("/risks/catalogue/export/json/")
+    response = world.client(world.admin).get("/risks/catalogue/export/json/")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     document = json.loads(response.content)
@@ -115,12 +115,20 @@ def test_json_export_then_import_changes_nothing(world: Any) -> None:
 
 
 def test_xlsx_export_then_import_changes_nothing(world: Any) -> None:
-    response = world.client(world.enterprise_filler).get("/risks/catalogue/?format=xlsx")
+    response = world.client(world.admin).get("/risks/catalogue/?format=xlsx")
     assert response.status_code == 200
     content = b"".join(response.streaming_content)
     sheet = load_workbook(io.BytesIO(content)).active
     assert [c.value for c in sheet[1]] == HEADER
     assert sheet.max_row == 109
+    # 可信度 is exported as 高/中/低 (stored H/M/L).
+    confidence = HEADER.index("可信度")
+    exported = {row[0]: row[confidence] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    stored = dict(RiskCatalogItem.objects.values_list("code", "confidence"))
+    assert exported == {
+        code: {"H": "高", "M": "中", "L": "低"}.get(c, c) or None for code, c in stored.items()
+    }
+    assert set(exported.values()) <= {"高", "中", "低", None}
     before = _state()
 
     result = catalogue_import(actor=world.admin, name="风险目录.xlsx", content=content)
@@ -384,3 +392,74 @@ def test_command_line_rejects_and_writes_the_error_workbook(world: Any, tmp_path
     with pytest.raises(CommandError, match="系统管理员"):
         call_command("catalogue", "import", str(path), "--as", "county_regulator")
     assert not RiskCatalogItem.objects.filter(code="cli-ok").exists()
+
+
+def test_non_admins_export_without_source_and_confidence(world: Any) -> None:
+    client = world.client(world.county_regulator)
+    document = json.loads(client.get("/risks/catalogue/export/json/").content)
+    assert len(document["items"]) == 108
+    assert all("source" not in i and "confidence" not in i for i in document["items"])
+    response = world.client(world.enterprise_filler).get("/risks/catalogue/?format=xlsx")
+    content = b"".join(response.streaming_content)
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert [c.value for c in sheet[1]] == [h for h in HEADER if h not in ("来源", "可信度")]
+    before = _state()
+
+    # Imported by an admin, both keep the source and confidence as they are.
+    for name, data in (("r.json", json.dumps(document).encode()), ("f.xlsx", content)):
+        result = catalogue_import(actor=world.admin, name=name, content=data)
+        assert (result.rows, result.unchanged, result.rejected) == (108, 108, 0)
+    assert _state() == before
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [("高", "H"), ("中", "M"), ("低", "L"), ("H", "H"), ("m", "M"), ("l", "L"), ("", "")],
+)
+def test_confidence_is_read_as_chinese_or_letters(world: Any, written: str, stored: str) -> None:
+    result = catalogue_import(actor=world.admin, name="c.xlsx", content=_xlsx([_row(可信度=written)]))
+    assert (result.created, result.rejected) == (1, 0)
+    assert RiskCatalogItem.objects.get(code="test-01").confidence == stored
+
+
+def test_an_unknown_confidence_is_rejected_in_chinese(world: Any) -> None:
+    content = json.dumps(
+        {"format": "saferisk-risk-catalogue", "version": 1, "items": [{"code": "c-1", "confidence": "很高"}]}
+    ).encode()
+    result = catalogue_import(actor=world.admin, name="c.json", content=content)
+    assert result.rejected == 1
+    assert [(p.row, p.column, p.value, p.reason) for p in result.problems] == [
+        (1, "可信度", "很高", "可信度应填写高、中、低（或 H、M、L），也可留空")
+    ]
+    assert not RiskCatalogItem.objects.filter(code="c-1").exists()
+    # A rejected JSON item comes back in the fix sheet with 高/中/低.
+    assert catalogue_io.record_cells({"code": "x", "confidence": "M"})[HEADER.index("可信度")] == "中"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b'{\n  "format": "saferisk-risk-catalogue",\n  "items": [\n    {"code": "a" "name": "b"}\n  ]\n}',
+            "JSON 文件格式有误：第4行第18列附近缺少逗号。请检查该处，或从本系统重新导出。",
+        ),
+        (
+            b'{"format": "saferisk-risk-catalogue", "version": 1, "items": [],}',
+            "JSON 文件格式有误：第1行第64列附近对象末尾多了一个逗号。请检查该处，或从本系统重新导出。",
+        ),
+        (
+            b"{not json",
+            "JSON 文件格式有误：第1行第2列附近键名应使用英文双引号，或对象末尾多了一个逗号。请检查该处，或从本系统重新导出。",
+        ),
+        (
+            b"\n\n[1, 2] x",
+            "JSON 文件格式有误：第3行第8列附近文件内容结束后还有多余的字符。请检查该处，或从本系统重新导出。",
+        ),
+        ('{"format": "风险"}'.encode("gb18030"), "JSON 文件不是 UTF-8 编码，请以 UTF-8 编码保存后再上传"),
+    ],
+)
+def test_a_malformed_json_file_says_where_in_chinese(world: Any, content: bytes, message: str) -> None:
+    with pytest.raises(DomainError) as exc:
+        catalogue_import(actor=world.admin, name="bad.json", content=content)
+    assert (exc.value.code, exc.value.message, exc.value.field) == ("file_unreadable", message, "file")
+    assert _item_events() == 0

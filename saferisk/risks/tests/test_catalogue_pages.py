@@ -23,7 +23,8 @@ HEADER = [h for _f, h in catalogue_io.COLUMNS]
 
 
 def _codes(html: str) -> set[str]:
-    return set(re.findall(r"<code>([\w-]+)</code>", html))
+    """The item codes a page lists (small print beside each name)."""
+    return set(re.findall(r'data-code="([\w-]+)"', html))
 
 
 def _form_data(item: RiskCatalogItem, **changes: Any) -> dict[str, Any]:
@@ -86,12 +87,61 @@ def test_item_page_shows_every_field(world: Any) -> None:
     assert item.hazard in html
     assert "工贸行业较大危险因素辨识与防范指导手册（2016版）" in html
     assert "冶金·炼铁·高炉本体" in html  # the clause
-    assert "liguangnanfeng/smaq" in html  # the source
     assert item.measures[0] in html
     assert "灼烫" in html
+    # The sector in Chinese only; the code small, never as the pretitle (shown in capitals).
+    assert "冶金" in html
+    assert ">metallurgy<" not in html
+    assert " metallurgy<" not in html
+    pretitle = re.search(r'class="page-pretitle">(.*?)</div>', html, re.S)
+    assert pretitle
+    assert item.code not in pretitle.group(1)
+    assert f'<span data-code="{item.code}">{item.code}</span>' in html
+    # Source and confidence are the editors' working data.
+    assert "liguangnanfeng/smaq" not in html
+    assert "可信度" not in html
     assert "/audit/?object_type=" not in html  # the history is for admins
     assert f"/risks/catalogue/{item.pk}/edit/" not in html
     assert world.client(world.enterprise_filler).get("/risks/catalogue/999999/").status_code == 404
+
+
+def test_admins_see_source_and_confidence_in_chinese(world: Any) -> None:
+    item = RiskCatalogItem.objects.get(code="metallurgy-01")
+    assert item.confidence == "H"
+    html = world.client(world.admin).get(f"/risks/catalogue/{item.pk}/").content.decode()
+    assert "liguangnanfeng/smaq" in html
+    assert re.search(r'data-confidence="H">高<', html)
+
+
+def test_item_page_counts_enterprises_linked_and_applicable(world: Any) -> None:
+    """Linked: enterprises whose register took the item in; applicable: enterprises in view
+    the item applies to (by industry code or key sector)."""
+    item = RiskCatalogItem.objects.filter(key_sector_id="dust_explosion").order_by("code")[0]
+    world.ent_a.key_sectors.add("dust_explosion")
+    world.ent_b.key_sectors.add("dust_explosion")
+    risk_adopt(actor=world.enterprise_filler, enterprise=world.ent_a, item=item)
+
+    def counts(user: Any) -> dict[str, str]:
+        html = world.client(user).get(f"/risks/catalogue/{item.pk}/").content.decode()
+        found = dict(re.findall(r'data-count="([\w-]+)"(?: data-value="(\d+)")?', html))
+        numbers = dict(re.findall(r'data-count="([\w-]+)">(\d+)<', html))
+        return {**{k: v for k, v in found.items() if v}, **numbers}
+
+    assert counts(world.county_regulator) == {
+        "linked-enterprises": "1",
+        "linked-risks": "1",
+        "applicable-enterprises": "1",
+    }
+    assert counts(world.admin) == {
+        "linked-enterprises": "1",
+        "linked-risks": "1",
+        "applicable-enterprises": "2",
+    }
+    assert counts(world.other_county_regulator) == {
+        "linked-enterprises": "0",
+        "linked-risks": "0",
+        "applicable-enterprises": "1",
+    }
 
 
 def test_admin_creates_an_item(world: Any) -> None:
@@ -220,6 +270,10 @@ def test_import_page_reports_counts_and_offers_the_error_workbook(world: Any) ->
     html = admin.get(response["Location"]).content.decode()
     assert 'data-count="created">1<' in html
     assert 'data-count="rejected">1<' in html
+    created = re.search(r'data-items="created">(.*?)</ul>', html, re.S)
+    assert created
+    assert re.findall(r'data-item="([\w-]+)">([^<]+?) <', created.group(1)) == [("page-imp", "导入的风险点")]
+    assert 'data-items="updated"' not in html  # nothing updated: no list
     assert 'data-row="3"' in html
     assert "目录条目的最低等级应为重大或较大" in html
     assert RiskCatalogItem.objects.get(code="page-imp").min_level == "MAJOR"
@@ -233,11 +287,14 @@ def test_import_page_reports_counts_and_offers_the_error_workbook(world: Any) ->
 
 def test_import_page_dry_run_writes_nothing(world: Any) -> None:
     admin = world.client(world.admin)
+    assert re.search(r'name="dry_run"[^>]* checked', admin.get("/risks/catalogue/import/").content.decode())
     row = ["page-dry", "冶金", "", "3110", "试运行", "", "危险", "灼烫", "重大", "", "", "", "", "是"]
     response = admin.post("/risks/catalogue/import/", {"file": _upload([row]), "dry_run": "on"})
     html = admin.get(response["Location"]).content.decode()
     assert 'data-count="created">1<' in html
-    assert "page-dry" not in _codes(html)
+    # The item that would be created is named, and the form is ticked for another dry run.
+    assert re.search(r'data-item="page-dry">试运行 <span[^>]*data-code="page-dry"', html)
+    assert re.search(r'name="dry_run"[^>]* checked', html)
     assert not RiskCatalogItem.objects.filter(code="page-dry").exists()
     assert AuditEvent.objects.filter(action__startswith="risk_catalog").count() == 0
     assert admin.get("/risks/catalogue/import/?errors=xlsx").status_code == 404  # nothing rejected

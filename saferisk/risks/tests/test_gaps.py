@@ -8,12 +8,19 @@ import re
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from saferisk.conftest import TOWN_A, TOWN_B
+from saferisk.core.models import KeySector
+from saferisk.risks import gap_views
+from saferisk.risks.catalogue import applicable_items
+from saferisk.risks.gap_views import GAP_COLUMNS
 from saferisk.risks.models import EnterpriseRiskSummary, RiskCatalogItem
 from saferisk.risks.services import completeness_gap, risk_adopt
 from saferisk.risks.summary import refresh_summary
+from saferisk.testing.makers import make_enterprise
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +158,102 @@ def test_enterprise_gap_is_not_found_outside_the_jurisdiction(dusty: Any) -> Non
     for user in (w.other_county_regulator, w.other_enterprise_filler, w.dept_regulator):
         assert w.client(user).get(f"/risks/enterprises/{w.ent_a.pk}/gap/").status_code == 404
     assert w.client(w.county_regulator).get(f"/risks/enterprises/{w.ent_b.pk}/gap/").status_code == 404
+
+
+def _gap_cell(html: str, pk: int) -> str:
+    row = re.search(rf'<tr data-enterprise="{pk}">(.*?)</tr>', html, re.S)
+    assert row, pk
+    cell = re.search(r'<td[^>]*data-col="gap">(.*?)</td>', row.group(1), re.S)
+    assert cell, pk
+    return cell.group(1)
+
+
+def test_no_applicable_item_reads_not_covered_not_no_gap(dusty: Any) -> None:
+    """A gap of 0 because nothing in the catalogue applies is 目录未覆盖; a gap of 0 because
+    the register covers every item stays a plain 0."""
+    w = dusty
+    applicable_items(w.ent_a_power).update(active=False)  # nothing applies to the power plant
+    refresh_summary(w.ent_a_power)
+    gap_b = completeness_gap(w.ent_b)
+    risk_adopt(actor=w.other_enterprise_filler, enterprise=w.ent_b, item=gap_b[0])
+    RiskCatalogItem.objects.filter(pk__in=[i.pk for i in gap_b[1:]]).update(active=False)
+    refresh_summary(w.ent_b)
+    assert EnterpriseRiskSummary.objects.get(enterprise=w.ent_a_power).gap == 0
+    assert EnterpriseRiskSummary.objects.get(enterprise=w.ent_b).gap == 0
+
+    html = w.client(w.admin).get("/risks/gaps/").content.decode()
+
+    assert "data-uncovered" in _gap_cell(html, w.ent_a_power.pk)
+    assert "data-uncovered" not in _gap_cell(html, w.ent_b.pk)
+    assert re.search(r">0</a>$", _gap_cell(html, w.ent_b.pk))
+    assert "data-uncovered" not in _gap_cell(html, w.ent_a.pk)
+    # The enterprise's own gap page says the same.
+    power = w.client(w.county_regulator).get(f"/risks/enterprises/{w.ent_a_power.pk}/gap/").content.decode()
+    assert "data-uncovered" in power
+    assert "无缺项" not in power
+    covered = w.client(w.other_county_regulator).get(f"/risks/enterprises/{w.ent_b.pk}/gap/").content.decode()
+    assert "data-uncovered" not in covered
+    assert "无缺项" in covered
+    assert 'data-count="gap">0<' in covered
+
+
+def test_overview_groups_gap_and_registered_risk_columns(dusty: Any) -> None:
+    html = dusty.client(dusty.county_regulator).get("/risks/gaps/").content.decode()
+    assert re.search(r'<th colspan="2"[^>]*data-group="gaps"', html)
+    assert re.search(r'<th colspan="4"[^>]*data-group="registered"', html)
+    assert 'data-testid="gap-hints"' in html  # what 未统计 means, always shown
+
+
+def test_export_names_the_missing_items(dusty: Any) -> None:
+    w = dusty
+    response = w.client(w.county_regulator).get(f"/risks/gaps/?region={TOWN_A}&format=xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    names = [str(c.header) for c in GAP_COLUMNS].index("Missing catalogue items")
+    assert [r[1] for r in rows] == [w.ent_a.name, w.ent_a_power.name]
+    # Separated by ；: item names hold 、 themselves (一、二级重大危险源储罐区).
+    expected = "；".join(i.name for i in completeness_gap(w.ent_a))
+    assert expected.count("；") == len(completeness_gap(w.ent_a)) - 1 > 0
+    assert rows[0][names] == expected
+    assert rows[1][names] in (None, "")  # not calculated: no gap known, no names looked up
+
+
+def test_export_stops_naming_past_its_limit(dusty: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gap_views, "EXPORT_NAMED_LIMIT", 0)
+    w = dusty
+    response = w.client(w.county_regulator).get(f"/risks/gaps/?region={TOWN_A}&format=xlsx")
+    rows = list(
+        load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
+            min_row=2, values_only=True
+        )
+    )
+    cell = rows[0][6]
+    assert cell
+    assert completeness_gap(w.ent_a)[0].name not in cell
+
+
+def test_list_asks_the_catalogue_once_per_industry_not_per_row(dusty: Any) -> None:
+    """The 目录未覆盖 check costs the same for 1 or 6 enterprises of one industry on a page;
+    the export's item names likewise for 1 or 6 enterprises with a gap."""
+    w = dusty
+    refresh_summary(w.ent_a_power)
+    client = w.client(w.county_regulator)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+            if url.endswith("xlsx"):
+                b"".join(response.streaming_content)
+        return len(ctx.captured_queries)
+
+    page, export = queries("/risks/gaps/"), queries("/risks/gaps/?format=xlsx")
+    dust = KeySector.objects.get(code="dust_explosion")
+    for _ in range(5):
+        refresh_summary(make_enterprise(region=TOWN_A, industry="4411"))
+        twin = make_enterprise(region=TOWN_A, industry="2614")
+        twin.key_sectors.add(dust)
+        refresh_summary(twin)
+    html = client.get("/risks/gaps/").content.decode()
+    assert len(_enterprises(html)) == 12
+    assert queries("/risks/gaps/") == page
+    assert queries("/risks/gaps/?format=xlsx") == export
