@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern] = [
     path("documents/", views.document_job_list_view, name="document_job_list"),
     path("documents/<int:pk>/", views.document_job_detail, name="document_job_detail"),
     path("documents/<int:pk>/file/", views.document_job_file, name="document_job_file"),
+    path("documents/<int:pk>/retry/", views.document_job_retry_view, name="document_job_retry"),
 ]

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from ninja import Field, FilterLookup, FilterSchema
 
 from saferisk.core.errors import DomainError, Forbidden, NotFound
@@ -21,12 +23,15 @@ from saferisk.core.routes import list_route, object_route
 from saferisk.core.views import get_or_404, list_response, parse_filters
 from saferisk.enterprises.models import Enterprise
 from saferisk.risks.document_jobs import (
+    FAILED,
     STATUS_LABELS,
     batch_regions,
     document_job_create,
     document_job_list,
+    document_job_retry,
     job_filename,
     job_finished,
+    job_has_file,
     job_percent,
 )
 from saferisk.risks.documents import PDF, document_generate
@@ -153,12 +158,14 @@ def _job(request: HttpRequest, pk: int) -> DocumentJob:
 @login_required
 @object_route(DocumentJob)
 def document_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A batch's progress (polled while it runs) and its ZIP."""
+    """A batch's progress (polled while it runs), its ZIP, and 重新生成 when it failed."""
     job = _job(request, pk)
     context = {
         "job": job,
         "percent": job_percent(job),
         "finished": job_finished(job),
+        "has_file": job_has_file(job),
+        "can_retry": job.status == FAILED and _can_batch(request.user),  # type: ignore[arg-type]
         "status_label": STATUS_LABELS.get(job.status, job.status),
     }
     if request.headers.get("HX-Request"):
@@ -171,8 +178,23 @@ def document_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def document_job_file(request: HttpRequest, pk: int) -> FileResponse:
     """The batch's ZIP, named after its region and time."""
     job = _job(request, pk)
-    if not job.file:
+    if not job_has_file(job):
         raise Http404
     return FileResponse(
         job.file.open("rb"), as_attachment=True, filename=job_filename(job), content_type="application/zip"
     )
+
+
+@require_POST
+@login_required
+@object_route(DocumentJob)
+def document_job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """重新生成: a failed batch asked for again, as a new job (same rules as a new request)."""
+    user: User = request.user  # type: ignore[assignment]
+    job = _job(request, pk)
+    try:
+        new = document_job_retry(actor=user, job=job)
+    except (DomainError, Forbidden) as exc:
+        messages.error(request, exc.message)
+        return redirect("risks:document_job_detail", pk=job.pk)
+    return redirect("risks:document_job_detail", pk=new.pk)

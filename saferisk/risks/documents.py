@@ -1,6 +1,7 @@
 """Risk documents as PDF: the enterprise risk dossier (一企一册), the post risk notice cards
-(岗位风险告知卡) and the public notice board of 较大以上 risks that Article 16 of the 江苏省生产经营
-单位安全风险管理条例 asks for. A4, page numbers, every word Chinese: they are printed and posted.
+(岗位风险告知卡) and the public notice board of 较大以上 risks that Article 16 of the
+《江苏省生产经营单位安全风险管理条例》 asks for. A4, page numbers, every word Chinese: they are
+printed and posted.
 
 Each document is made in two steps: `*_data(enterprise)` reads everything it shows into plain
 dataclasses (a fixed number of queries, whatever the number of risks), `render_*(data)` lays it
@@ -18,6 +19,15 @@ runs the glyph programs to subset it when the document is written. So:
   dossier's font then takes a fifth of the time (docs/benchmarks.md has the figures);
 - a document whose text has a character outside the cut (a rare character in a name) also gets
   the full font, as an fpdf2 fallback, so nothing prints as an empty box.
+
+Line breaking. Chinese has no spaces, so text wraps by character (fpdf2's CHAR mode), with the
+usual Chinese rule on top (`break_allowed`, after GB/T 15834): no line starts with closing
+punctuation (，。、；：？！）》” …), no line ends with an opening bracket or quote (（《“ …), and a
+run of ASCII letters and digits (a phone number, "GB 6441") is not cut. fpdf2 has no hook for
+this, so a subclass of its MultiLineBreak (`_chinese_line_break_class`) moves each line end its
+CHAR mode makes back to the nearest allowed break, and is put in its place in `fpdf.fpdf` the
+first time a document is made; fpdf2's WORD mode (the default, used by the other PDFs of the
+platform) is untouched.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import math
 import os
 import tempfile
 from collections import OrderedDict
@@ -47,18 +58,25 @@ from saferisk.core.scoping import can
 from saferisk.enterprises.handouts import pdf_font
 from saferisk.enterprises.models import Enterprise
 from saferisk.risks.choices import ControlTier, MeasureKind, RiskStatus
+from saferisk.risks.templatetags.risks import _text_colour
 
 if TYPE_CHECKING:
     from fontTools.ttLib import TTFont
     from fpdf import FPDF
     from fpdf.fonts import TTFFont
+    from fpdf.line_break import MultiLineBreak, TextLine
 
 log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 LAW = "《江苏省生产经营单位安全风险管理条例》"
+LAW_SHORT = "安全风险管理条例"  # a basis naming the regulation by any shorter form prints LAW
 METHODS = {"lec": "作业条件危险性分析法（LEC）", "ls": "风险矩阵法（LS）", "direct": "直接判定"}
 SCORE_LETTER = {"lec": "D", "ls": "R"}
+# The plan is printed at most 180 mm wide: 1,200 pixels are about 170 dpi there. Its area
+# numbers are printed over it as text (`_plan_numbers`), 9 pt whatever the image's scale.
+PLAN_PIXELS = 1200
+PLAN_NUMBER_PT = 9.0
 EMERGENCY_NUMBERS = (("火警", "119"), ("医疗急救", "120"))
 # The document kinds an enterprise page offers: kind -> title (also the file name's suffix).
 TITLES = {
@@ -243,6 +261,141 @@ def _needs_fallback(path: str, index: int, texts: Iterable[str]) -> bool:
     return any(ord(c) not in cmap for text in texts for c in text if c not in "\n\r\t")
 
 
+# --- Line breaking ------------------------------------------------------------------------------
+
+# Characters no line may start with: closing punctuation, brackets and quotes, and marks that
+# belong to the character before them (GB/T 15834 4.x; the usual 避头 set).
+NO_LINE_START = frozenset(
+    "，。、；：？！）》」』】〕〉］｝〗〙”’…—～·．％‰℃°"  # full-width and CJK
+    ",.;:?!)]}%/"  # their ASCII forms, and the slash of "车间 / 部位"
+    " \u00a0\u3000"  # a break goes after a space, not before it
+)
+# Characters no line may end with: opening brackets and quotes (the usual 避尾 set).
+NO_LINE_END = frozenset("（《「『【〔〈［｛〖〘“‘([{")
+# A run of these is one word (a phone number, "GB 6441", "4.2"): it breaks only if it must.
+WORD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-_")
+# How far a break may move back (characters) to obey the rule, at most half the line; past
+# that the line breaks where it overflows.
+MAX_CARRY = 8
+
+
+def break_allowed(before: str, after: str) -> bool:
+    """Whether a line may end after `before` and the next start with `after`."""
+    if after in NO_LINE_START or before in NO_LINE_END:
+        return False
+    return not (before in WORD_CHARS and after in WORD_CHARS)
+
+
+def carry_over(line: str, following: str) -> int:
+    """How many characters at the end of `line` go to the next line so that the break before
+    `following` obeys `break_allowed`: 0 when it already does, or when no allowed break lies
+    within MAX_CARRY characters and half the line (the line then breaks where it overflows)."""
+    if not line or not following:
+        return 0
+    limit = min(MAX_CARRY, len(line) // 2)
+    nxt = following
+    for carried in range(limit + 1):
+        before = line[len(line) - 1 - carried]
+        if break_allowed(before, nxt):
+            return carried
+        nxt = before
+    return 0
+
+
+def wrap_lines(text: str, width: int) -> list[str]:
+    """`text` cut into lines of at most `width` characters by the same rule (the PDFs measure
+    widths instead; this is the rule on its own, for tests and plain-text output)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        rest = paragraph
+        while len(rest) > width:
+            line = rest[:width]
+            carried = carry_over(line, rest[width])
+            lines.append(line[: width - carried].rstrip(" "))
+            rest = rest[width - carried :].lstrip(" ")
+        lines.append(rest)
+    return lines
+
+
+def _chinese_line_break_class() -> type[MultiLineBreak]:
+    """fpdf2's MultiLineBreak with `carry_over` applied to each line its CHAR mode breaks."""
+    from fpdf.enums import WrapMode
+    from fpdf.line_break import SOFT_HYPHEN
+    from fpdf.line_break import MultiLineBreak as FpdfLineBreak
+
+    class ChineseLineBreak(FpdfLineBreak):
+        def get_line(self) -> TextLine | None:
+            start = (self.fragment_index, self.character_index)
+            line = super().get_line()
+            if line is None or self.wrapmode != WrapMode.CHAR or line.trailing_nl or line.trailing_form_feed:
+                return line
+            try:
+                return self._obey_rule(start, line)
+            except (IndexError, AttributeError):  # an fpdf2 we do not know: its own break
+                log.debug("line break rule not applied", exc_info=True)
+                return line
+
+        def _positions(self, start: tuple[int, int]) -> list[tuple[int, int]]:
+            """The source positions of the characters from `start` to where the next line
+            starts (what this line took, including a space fpdf2 dropped or trimmed)."""
+            out = []
+            fi, ci = start
+            while (fi, ci) < (self.fragment_index, self.character_index) and fi < len(self.fragments):
+                if ci >= len(self.fragments[fi].characters):
+                    fi, ci = fi + 1, 0
+                    continue
+                out.append((fi, ci))
+                ci += 1
+            return out
+
+        def _following(self) -> str | None:
+            fi, ci = self.fragment_index, self.character_index
+            while fi < len(self.fragments) and ci >= len(self.fragments[fi].characters):
+                fi, ci = fi + 1, 0
+            return self.fragments[fi].characters[ci] if fi < len(self.fragments) else None
+
+        def _obey_rule(self, start: tuple[int, int], line: TextLine) -> TextLine:
+            following = self._following()
+            if following is None:  # the end of the text
+                return line
+            taken = self._positions(start)
+            source = "".join(self.fragments[fi].characters[ci] for fi, ci in taken)
+            if SOFT_HYPHEN in source:
+                return line
+            carried = carry_over(source, following)
+            if not carried:
+                return line
+            self.fragment_index, self.character_index = taken[len(taken) - carried]
+            # The line as printed holds the source characters (a no-break space printed as a
+            # space) up to any trailing spaces fpdf2 trimmed: keep the first len - carried,
+            # without trailing spaces.
+            keep = len(source) - carried
+            fragments = list(line.fragments)
+            printed = [c for f in fragments for c in f.characters]
+            while printed and (len(printed) > keep or printed[-1] == " "):
+                while not fragments[-1].characters:
+                    fragments.pop()
+                printed.pop()
+                fragments[-1].trim(len(fragments[-1].characters) - 1)
+            while fragments and not fragments[-1].characters:
+                fragments.pop()
+            return line._replace(
+                fragments=fragments,
+                text_width=sum(f.get_width(initial_cs=i > 0) for i, f in enumerate(fragments)),
+                number_of_spaces=printed.count(" "),
+            )
+
+    return ChineseLineBreak
+
+
+@lru_cache(maxsize=1)
+def _install_line_breaking() -> None:
+    """Put `ChineseLineBreak` where fpdf2's multi_cell (and so its tables) looks it up."""
+    import fpdf.fpdf
+
+    fpdf.fpdf.MultiLineBreak = _chinese_line_break_class()  # type: ignore[misc]
+
+
 # --- Page frame ---------------------------------------------------------------------------------
 
 
@@ -252,8 +405,16 @@ def _new_pdf(
     """An A4 document with the CJK font as "cjk", a running head (from page 2, or from page 1
     without a cover) and "第 N 页 / 共 M 页" at the foot of every page."""
     from fpdf import FPDF
+    from fpdf.enums import WrapMode
+
+    _install_line_breaking()
 
     class Document(FPDF):
+        def multi_cell(self, *args: Any, **kwargs: Any) -> Any:
+            """Chinese text wraps by character (with the line-breaking rule) by default."""
+            kwargs.setdefault("wrapmode", WrapMode.CHAR)
+            return super().multi_cell(*args, **kwargs)
+
         def header(self) -> None:
             if cover and self.page_no() == 1:
                 return
@@ -296,9 +457,9 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 def _ink(fill: tuple[int, int, int]) -> tuple[int, int, int]:
-    """Black on light fills (yellow), white on dark ones (red, orange, blue)."""
-    r, g, b = fill
-    return (0, 0, 0) if 0.299 * r + 0.587 * g + 0.114 * b > 170 else (255, 255, 255)
+    """Black on light fills (yellow, orange), white on dark ones (red, blue): the same choice,
+    by luminance, as the level badges of the pages."""
+    return (0, 0, 0) if _text_colour("#{:02X}{:02X}{:02X}".format(*fill)) == "#000" else (255, 255, 255)
 
 
 def _heading(pdf: FPDF, text: str, *, size: float = 14) -> None:
@@ -392,10 +553,31 @@ class RiskRow:
     owner_phone: str
     emergency: str
     basis: list[str]
+    # Set only when the level in force was set by hand: what the method gave, and why it differs.
+    computed: Level | None = None
+    level_reason: str = ""
+
+    @property
+    def hand_set(self) -> bool:
+        return self.computed is not None
+
+    @property
+    def hand_set_note(self) -> str:
+        """The note on a hand-set level, e.g. 按作业条件危险性分析法（LEC）计算 D = 54，为低风险；
+        人工定为较大风险。理由：…"""
+        if self.computed is None:
+            return ""
+        score = f" {self.score}" if self.score else ""
+        return (
+            f"按{self.method}计算{score}，为{self.computed.label}；人工定为{self.level.label}。"
+            f"理由：{self.level_reason or '未填写'}"
+        )
 
     @property
     def location(self) -> str:
-        return " / ".join(p for p in (self.place, self.part, self.activity) if p)
+        """ "车间 / 部位 / 环节"; the space before each slash does not break (a line may end with
+        "/", never start with it)."""
+        return "\u00a0/ ".join(p for p in (self.place, self.part, self.activity) if p)
 
     @property
     def measures_text(self) -> str:
@@ -435,6 +617,7 @@ class Area:
     name: str
     level: Level | None
     risks: list[str]
+    point: tuple[float, float] = (0.5, 0.5)  # where its number is on the plan (fractions)
 
 
 @dataclass
@@ -519,7 +702,9 @@ def _enterprise_info(enterprise: Enterprise) -> EnterpriseInfo:
 
 
 def _basis(item: dict[str, Any]) -> str:
-    document = str(item.get("document", ""))
+    document = str(item.get("document", "")).strip()
+    if LAW_SHORT in document:  # the regulation by its full name, however the basis spells it
+        document = LAW
     if document and not document.startswith("《"):
         document = f"《{document}》"
     text = document + str(item.get("clause", ""))
@@ -572,6 +757,8 @@ def _risk_rows(
                 owner_phone=risk.owner_phone,
                 emergency=risk.emergency_measures,
                 basis=[_basis(b) for b in risk.basis or [] if isinstance(b, dict)],
+                computed=levels.get(risk.computed_level) if risk.computed_level != risk.level else None,
+                level_reason=risk.level_reason if risk.computed_level != risk.level else "",
             )
         )
     return rows
@@ -593,19 +780,20 @@ def _other_registers() -> list[Section]:
 
 def dossier_data(enterprise: Enterprise) -> DossierData:
     """Everything the dossier prints, read at once."""
-    from saferisk.risks.site_plan import areas_with_colours, render_plan_png
+    from saferisk.risks.site_plan import areas_with_colours, label_point, render_plan_png
 
     levels = _levels()
     risks = _risk_rows(enterprise, levels)
     counts = dict.fromkeys(levels, 0)
     for risk in risks:
         counts[risk.level.code] += 1
-    plan = render_plan_png(enterprise)
+    plan = render_plan_png(enterprise, max_width=PLAN_PIXELS)
     areas = []
     if plan is not None:
         for number, area in enumerate(areas_with_colours(enterprise), start=1):
             level = levels.get(area["level"]) if area["level"] else None
-            areas.append(Area(number, area["name"], level, list(area["risk_names"])))
+            point = label_point(area["shape"], area["points"]) if area["points"] else (0.5, 0.5)
+            areas.append(Area(number, area["name"], level, list(area["risk_names"]), point))
     return DossierData(
         enterprise=_enterprise_info(enterprise),
         date=_date(),
@@ -648,10 +836,67 @@ def notice_board_data(enterprise: Enterprise) -> NoticeBoardData:
 # --- Rendering ----------------------------------------------------------------------------------
 
 
-def _level_text(risk: RiskRow) -> str:
-    if risk.residual is None:
-        return risk.level.label
-    return f"{risk.level.label}\n（剩余：{risk.residual.label}）"
+HAND_SET = "（人工定级）"
+
+
+def _level_text(risk: RiskRow, *, residual: bool = True) -> str:
+    """The level for a table cell: "较大风险", then "（人工定级）" when set by hand (the note under
+    the table says why) and the residual level."""
+    lines = [risk.level.label]
+    if risk.hand_set:
+        lines.append(HAND_SET)
+    if residual and risk.residual is not None:
+        lines.append(f"（剩余：{risk.residual.label}）")
+    return "\n".join(lines)
+
+
+def _hand_set_notes(pdf: FPDF, numbered: Iterable[tuple[int, RiskRow]]) -> None:
+    """Under a risk table: why each risk marked 人工定级 has a level other than its method's."""
+    notes = [f"{n}. {risk.name}：{risk.hand_set_note}" for n, risk in numbered if risk.hand_set]
+    if not notes:
+        return
+    pdf.ln(1.5)
+    pdf.set_font("cjk", size=8.5)
+    pdf.multi_cell(
+        0,
+        4.8,
+        "注：标“人工定级”的风险，其风险等级由企业人工确定，与评估方法的计算结果不同：\n" + "\n".join(notes),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.set_font("cjk", size=9.5)
+
+
+def _plan_numbers(
+    pdf: FPDF, areas: list[Area], *, x: float, y: float, w: float, h: float, pixels: int
+) -> None:
+    """Each area's number printed over the plan image as a 9 pt badge in its level's colour, so
+    it reads the same however far the image is scaled down. The badge covers the number
+    `site_plan.render_plan_png` paints into the image (max(12, width/80) pixels, on a marker disc
+    of max(8, width/80) pixels), so it is sized from that too."""
+    scale = w / max(pixels, 1)  # mm per image pixel
+    painted = max(12, pixels // 80) * scale
+    marker = max(8, pixels // 80) * scale
+    pdf.set_font("cjk", size=PLAN_NUMBER_PT)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.25)
+    for area in areas:
+        digits = len(str(area.number))
+        radius = max(
+            2.0 + 0.6 * digits,  # the printed number
+            0.5 * math.hypot(0.62 * digits * painted, 0.75 * painted) + 0.3,  # the painted one
+            marker + 0.3,
+        )
+        fill = area.level.colour if area.level else (255, 255, 255)
+        cx, cy = x + area.point[0] * w, y + area.point[1] * h
+        pdf.set_fill_color(*fill)
+        pdf.circle(x=cx, y=cy, radius=radius, style="FD")
+        pdf.set_text_color(*_ink(fill))
+        pdf.set_xy(cx - radius, cy - radius)
+        pdf.cell(2 * radius, 2 * radius, str(area.number), align="C")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_line_width(0.2)
+    pdf.set_font("cjk", size=9.5)
 
 
 def render_dossier(data: DossierData) -> bytes:
@@ -727,7 +972,7 @@ def render_dossier(data: DossierData) -> bytes:
         summary = "；".join(f"{lv.label} {data.counts.get(lv.code, 0)} 项" for lv in data.levels)
         pdf.multi_cell(0, 6, f"在册安全风险共 {len(data.risks)} 项：{summary}。按风险等级由高到低排列。")
         pdf.ln(2)
-        widths = (9, 36, 38, 20, 28, 25, width - 156)
+        widths = (9, 33, 35, 23, 27, 26, width - 153)
         with _table(
             pdf,
             col_widths=widths,
@@ -756,6 +1001,7 @@ def render_dossier(data: DossierData) -> bytes:
                 row.cell("、".join(risk.accident_types))
                 row.cell(risk.tier)
                 row.cell("\n".join(p for p in (risk.department, risk.owner_name) if p))
+        _hand_set_notes(pdf, enumerate(data.risks, start=1))
 
     from fpdf.enums import WrapMode
 
@@ -768,13 +1014,17 @@ def render_dossier(data: DossierData) -> bytes:
                 pdf.add_page()
             _band(
                 pdf,
-                f"{n}. {risk.name}（{risk.level.label}）",
+                f"{n}. {risk.name}（{risk.level.label}{'，人工定级' if risk.hand_set else ''}）",
                 risk.level.colour,
                 height=7,
                 size=10.5,
                 align="L",
             )
-            grading = risk.level.label + (f"；剩余风险等级：{risk.residual.label}" if risk.residual else "")
+            grading = risk.level.label
+            if risk.hand_set:
+                grading += f"（人工定级：{risk.hand_set_note}）"
+            if risk.residual:
+                grading += f"；剩余风险等级：{risk.residual.label}"
             lines: list[tuple[str, str]] = [
                 ("风险点", risk.place),
                 ("部位", risk.part),
@@ -814,13 +1064,16 @@ def render_dossier(data: DossierData) -> bytes:
         from PIL import Image
 
         with Image.open(io.BytesIO(data.plan_png)) as image:
-            ratio = image.height / image.width
+            pixels, ratio = image.width, image.height / image.width
         img_w = width
         img_h = img_w * ratio
         room = pdf.h - pdf.get_y() - 80
         if img_h > room:
             img_h, img_w = room, room / ratio
-        pdf.image(io.BytesIO(data.plan_png), x=pdf.l_margin + (width - img_w) / 2, w=img_w, h=img_h)
+        img_x, img_y = pdf.l_margin + (width - img_w) / 2, pdf.get_y()
+        pdf.image(io.BytesIO(data.plan_png), x=img_x, y=img_y, w=img_w, h=img_h)
+        _plan_numbers(pdf, data.areas, x=img_x, y=img_y, w=img_w, h=img_h, pixels=pixels)
+        pdf.set_xy(pdf.l_margin, img_y + img_h)
         pdf.ln(3)
         _legend(pdf, data.levels)
         if data.areas:
@@ -874,7 +1127,7 @@ def render_notice_cards(data: NoticeCardsData) -> bytes:
         pdf.ln(1)
         with _table(
             pdf,
-            col_widths=(10, 46, 40, 24, width - 120),
+            col_widths=(10, 46, 40, 25, width - 121),
             text_align="LEFT",
             headings_style=_face(),
             line_height=5.5,
@@ -884,9 +1137,10 @@ def render_notice_cards(data: NoticeCardsData) -> bytes:
                 row = table.row()
                 row.cell(str(n))
                 row.cell(risk.name)
-                row.cell(" / ".join(p for p in (risk.part, risk.activity) if p) or "—")
-                row.cell(risk.level.label, style=_face(risk.level.colour), align="C")
+                row.cell("\u00a0/ ".join(p for p in (risk.part, risk.activity) if p) or "—")
+                row.cell(_level_text(risk, residual=False), style=_face(risk.level.colour), align="C")
                 row.cell("、".join(risk.accident_types))
+        _hand_set_notes(pdf, enumerate(card.risks, start=1))
         _heading(pdf, "管控措施", size=12)
         with _table(
             pdf, col_widths=(32, width - 32), first_row_as_headings=False, text_align="LEFT", line_height=5.5

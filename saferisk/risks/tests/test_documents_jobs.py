@@ -19,7 +19,9 @@ from saferisk.risks.document_jobs import (
     MAX_DOCUMENTS,
     batch_regions,
     document_job_create,
+    document_job_retry,
     document_job_run,
+    failure_message,
     zip_member_name,
 )
 from saferisk.risks.models import DocumentJob
@@ -108,7 +110,11 @@ def test_a_failing_dossier_is_listed_and_the_rest_still_made(world: Any, town: A
     document_job_run(job.pk)
     job.refresh_from_db()
     assert job.status == "succeeded"
-    assert "1 家企业的手册生成失败" in job.message
+    assert (job.processed, job.total) == (2, 2)
+    assert job.message == (
+        "1 家企业的手册生成失败：江宁热电有限公司。名单见压缩包内“生成失败的企业.txt”，"
+        "可在企业页面单独下载；如仍失败，请联系系统管理员。"
+    )
     with job.file.open("rb") as fh:
         archive = zipfile.ZipFile(fh)
         assert sorted(archive.namelist()) == sorted([zip_member_name(world.ent_a), "生成失败的企业.txt"])
@@ -116,6 +122,183 @@ def test_a_failing_dossier_is_listed_and_the_rest_still_made(world: Any, town: A
     assert AuditEvent.objects.get(action="risk_documents.generated").changes["failed"] == 1
     document_job_run(job.pk)  # a finished job is never run again
     assert AuditEvent.objects.filter(action="risk_documents.generated").count() == 1
+
+
+def test_the_failure_of_one_dossier_is_logged_with_its_traceback(
+    world: Any, town: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    from saferisk.risks import document_jobs
+
+    def broken(enterprise: Any) -> bytes:
+        raise RuntimeError("font table damaged")
+
+    monkeypatch.setattr(document_jobs, "dossier_pdf", broken)
+    job = DocumentJob.objects.create(created_by=world.county_regulator, region_id=TOWN_A, total=2)
+    with pytest.raises(RuntimeError):  # every dossier failed: the job fails, and says so
+        document_job_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.processed, job.total, job.file.name) == ("failed", 2, 2, "")
+    assert job.message == failure_message(job.pk, 2, 2, failed=2)
+    assert job.message.startswith("2 家企业的手册全部生成失败，未能生成压缩包。请点击“重新生成”再试")
+    records = [r for r in caplog.records if r.name == "saferisk.risks.document_jobs" and r.exc_info]
+    assert [str(r.exc_info[1]) for r in records[:2]] == ["font table damaged", "font table damaged"]
+    assert "Error" not in job.message
+    assert not AuditEvent.objects.filter(action="risk_documents.generated").exists()
+
+
+def test_a_locked_database_never_fails_the_job_on_a_progress_write(
+    world: Any, town: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    """SQLite under load: `database is locked` on the progress update. The first progress
+    write stays locked through every try and is skipped; the second succeeds on its second try;
+    the job finishes with every dossier and the true count."""
+    from django.db import OperationalError
+
+    from saferisk.risks import document_jobs
+
+    real_set = document_jobs._set
+    tries: dict[int, int] = {}
+
+    def locked(job_id: int, **values: Any) -> None:
+        if set(values) == {"processed"} and values["processed"] in (1, 2):
+            tries[values["processed"]] = tries.get(values["processed"], 0) + 1
+            if values["processed"] == 1 or tries[2] == 1:
+                raise OperationalError("database is locked")
+        real_set(job_id, **values)
+
+    monkeypatch.setattr(document_jobs, "_set", locked)
+    monkeypatch.setattr(document_jobs, "WRITE_PAUSE", 0)
+    job = DocumentJob.objects.create(created_by=world.county_regulator, region_id="320115", total=3)
+    document_job_run(job.pk)
+    job.refresh_from_db()
+    assert tries == {1: document_jobs.WRITE_ATTEMPTS, 2: 2}
+    assert (job.status, job.processed, job.total, job.message) == ("succeeded", 3, 3, "")
+    with job.file.open("rb") as fh:
+        assert len(zipfile.ZipFile(fh).namelist()) == 3
+    assert any("progress 1 not written" in r.getMessage() for r in caplog.records)
+    assert AuditEvent.objects.get(action="risk_documents.generated").changes["documents"] == 3
+
+
+def test_a_job_that_fails_records_why_in_chinese_and_the_task_fails_too(
+    world: Any, town: Any, monkeypatch: Any, caplog: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The database breaks after 2 of 3 dossiers: the job says how far it got and offers
+    重新生成; the traceback is logged; the task is recorded as failed."""
+    from django.db import DatabaseError
+    from django.tasks import TaskResultStatus
+
+    from saferisk.risks import document_jobs, tasks
+
+    real_set = document_jobs._set
+
+    def broken(job_id: int, **values: Any) -> None:
+        if values == {"processed": 2}:
+            raise DatabaseError("database disk image is malformed")
+        real_set(job_id, **values)
+
+    monkeypatch.setattr(document_jobs, "_set", broken)
+    with django_capture_on_commit_callbacks(execute=False):
+        job = document_job_create(actor=world.county_regulator, region_code="320115")
+    result = tasks.run_document_job.enqueue(job.pk)
+    assert result.status == TaskResultStatus.FAILED
+    assert result.errors[0].exception_class_path == "django.db.utils.DatabaseError"
+    job.refresh_from_db()
+    assert (job.status, job.processed, job.total, job.file.name) == ("failed", 2, 3, "")
+    assert job.message == (
+        f"生成中断：已处理 2/3 家企业，未能生成压缩包。请点击“重新生成”再试；"
+        f"如仍失败，请联系系统管理员并告知任务编号 {job.pk}。"
+    )
+    assert job.finished_at is not None
+    failure = next(r for r in caplog.records if r.getMessage().startswith(f"document job {job.pk} failed"))
+    assert failure.getMessage() == f"document job {job.pk} failed after 2 of 3 dossiers"
+    assert "malformed" in str(failure.exc_info[1])
+    assert not AuditEvent.objects.filter(action="risk_documents.generated").exists()
+
+    client = world.client(world.county_regulator)
+    html = client.get(f"/risks/documents/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in html  # finished: no more polling
+    assert 'aria-valuenow="66"' in html
+    assert "width: 66%" in html
+    assert "bg-danger" in html
+    assert job.message in html
+    assert "DatabaseError" not in html
+    assert 'data-testid="document-job-download"' not in html  # no file, no link
+    assert f'action="/risks/documents/{job.pk}/retry/"' in html
+    assert client.get(f"/risks/documents/{job.pk}/file/").status_code == 404
+    listing = client.get("/risks/documents/").content.decode()
+    assert f"/risks/documents/{job.pk}/file/" not in listing
+    assert f'action="/risks/documents/{job.pk}/retry/"' in listing
+
+
+def _failed_job(world: Any) -> DocumentJob:
+    return DocumentJob.objects.create(
+        created_by=world.county_regulator,
+        region_id=TOWN_A,
+        total=2,
+        processed=1,
+        status="failed",
+        message="生成中断",
+    )
+
+
+def test_retry_makes_a_new_job_for_the_same_region(
+    world: Any, town: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    failed = _failed_job(world)
+    client = world.client(world.county_regulator)
+    assert client.get(f"/risks/documents/{failed.pk}/retry/").status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/risks/documents/{failed.pk}/retry/")
+    new = DocumentJob.objects.exclude(pk=failed.pk).get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/risks/documents/{new.pk}/"
+    assert (new.region_id, new.created_by, new.status, new.processed) == (
+        TOWN_A,
+        world.county_regulator,
+        "succeeded",
+        2,
+    )
+    failed.refresh_from_db()
+    assert (failed.status, failed.message) == ("failed", "生成中断")  # the old job is left as it was
+    assert AuditEvent.objects.get(action="risk_documents.generated").object_id == str(new.pk)
+    page = client.get(f"/risks/documents/{new.pk}/").content.decode()
+    assert 'data-testid="document-job-download"' in page
+    assert 'data-testid="document-job-retry"' not in page
+
+
+def test_retry_follows_the_rules_of_a_new_request(world: Any, town: Any) -> None:
+    failed = _failed_job(world)
+    for who in ("other_county_regulator", "city_regulator", "enterprise_filler", "expert"):
+        response = world.client(getattr(world, who)).post(f"/risks/documents/{failed.pk}/retry/")
+        assert response.status_code == 404, who
+    assert DocumentJob.objects.count() == 1
+    # Asked twice while the new job waits: the same new job.
+    first = document_job_retry(actor=world.county_regulator, job=failed)
+    again = document_job_retry(actor=world.county_regulator, job=failed)
+    assert first.pk == again.pk
+    assert (first.status, first.region_id) == ("queued", TOWN_A)
+    assert DocumentJob.objects.count() == 2
+    # Only a failed job is asked for again.
+    with pytest.raises(DomainError) as exc:
+        document_job_retry(actor=world.county_regulator, job=first)
+    assert exc.value.code == "job_not_failed"
+    client = world.client(world.county_regulator)
+    response = client.post(f"/risks/documents/{first.pk}/retry/", follow=True)
+    assert "只有生成失败的任务可以重新生成" in response.content.decode()
+    assert DocumentJob.objects.count() == 2
+
+
+def test_retry_is_refused_when_the_creator_no_longer_may_ask(world: Any, town: Any) -> None:
+    """An admin sees every job, and may ask again for anyone's; a creator moved to an industry
+    department may no longer ask for batches, so neither for this one."""
+    failed = _failed_job(world)
+    world.county_regulator.department_id = "development_reform"
+    world.county_regulator.save()
+    with pytest.raises(Forbidden):
+        document_job_retry(actor=world.county_regulator, job=failed)
+    assert DocumentJob.objects.count() == 1
+    new = document_job_retry(actor=world.admin, job=failed)
+    assert (new.created_by, new.region_id) == (world.admin, TOWN_A)
 
 
 def test_the_progress_card_is_polled_until_the_job_is_done(world: Any, town: Any) -> None:
@@ -255,9 +438,10 @@ def test_the_matrix_holds_for_the_document_routes(world: Any, town: Any) -> None
         "risks:document_job_list",
         "risks:document_job_detail",
         "risks:document_job_file",
+        "risks:document_job_retry",
     }
     routes = [r for r in collect_routes() if r.name in names]
     assert {r.name for r in routes} == names
     result = probe_routes(routes, world=world, subjects=all_subjects, samples=SAMPLES)
     assert result.problems == []
-    assert result.probed == 6
+    assert result.probed == 7
