@@ -6,7 +6,7 @@ import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 from django.http import FileResponse
@@ -41,7 +41,17 @@ def _cell(value: Any) -> Any:
 
 def xlsx_response(*, filename: str, sheet: str, columns: list[Column], rows: Iterable[Any]) -> FileResponse:
     """A workbook with a bold, frozen, filterable header row, one row per item, at most
-    MAX_EXPORT_ROWS rows."""
+    MAX_EXPORT_ROWS rows, streamed from a temporary file."""
+    response = FileResponse(xlsx_file(sheet=sheet, columns=columns, rows=rows), content_type=XLSX)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{filename}-{stamp}.xlsx')}"
+    return response
+
+
+def xlsx_file(*, sheet: str, columns: list[Column], rows: Iterable[Any]) -> IO[bytes]:
+    """The workbook of `xlsx_response` as an open temporary file at position 0 (for commands:
+    closing an HttpResponse outside a request would fire `request_finished` and close the
+    database connection)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet[:31])
     ws.freeze_panes = "A2"
@@ -64,10 +74,7 @@ def xlsx_response(*, filename: str, sheet: str, columns: list[Column], rows: Ite
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{written + 1}"
     # Write-only rows go to temporary files and the workbook is saved to one, then streamed
     # from disk: a 500,000-row export never sits in memory.
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after streaming)
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (the caller closes it; FileResponse does after streaming)
     wb.save(spool)
     spool.seek(0)
-    response = FileResponse(spool, content_type=XLSX)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{filename}-{stamp}.xlsx')}"
-    return response
+    return spool

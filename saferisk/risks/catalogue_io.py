@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from saferisk.core.audit import audit_record
 from saferisk.core.errors import DomainError, Forbidden
-from saferisk.core.excel import Column, xlsx_response
+from saferisk.core.excel import Column, xlsx_file
 from saferisk.core.models import KeySector, User
 from saferisk.enterprises.tabular import SPREADSHEET_SUFFIXES, TableError, open_table
 from saferisk.risks.catalogue_services import catalog_item_save, item_snapshot
@@ -209,13 +209,8 @@ def excel_columns(*, internal: bool) -> list[Column]:
 
 def export_xlsx_bytes(items: QuerySet[RiskCatalogItem]) -> bytes:
     """The same workbook the list page exports (for the command line)."""
-    response = xlsx_response(
-        filename="风险目录", sheet="风险目录", columns=EXCEL_COLUMNS, rows=items.iterator(chunk_size=2000)
-    )
-    try:
-        return b"".join(response.streaming_content)  # type: ignore[arg-type]
-    finally:
-        response.close()
+    with xlsx_file(sheet="风险目录", columns=EXCEL_COLUMNS, rows=items.iterator(chunk_size=2000)) as spool:
+        return spool.read()
 
 
 # --- Reading rows ----------------------------------------------------------------------------
