@@ -36,7 +36,7 @@ class MeasureKind(models.TextChoices):
 
 
 class RiskStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", _("In use")
     RETIRED = "retired", _("Retired")
 
 

@@ -92,7 +92,13 @@ class Lookups:
         kinds = {norm(label): value for value, label in names.kinds.items()}
         kinds.update({norm(value): value for value in names.kinds})
         statuses = {norm(label): value for value, label in names.statuses.items()}
-        statuses.update({norm("停用"): RiskStatus.RETIRED, norm("在用"): RiskStatus.ACTIVE})
+        statuses.update(
+            {
+                norm("停用"): RiskStatus.RETIRED,
+                norm("在用"): RiskStatus.ACTIVE,
+                norm("启用"): RiskStatus.ACTIVE,
+            }
+        )
         statuses.update({norm(value): value for value in names.statuses})
         return cls(
             accident_types=accident,
@@ -311,7 +317,7 @@ class RowReader:
         if sl.text(raw):
             status = self.lookups.statuses.get(norm(raw))
             if status is None:
-                bad("status", raw, "状态应为“启用”或“已停用”")
+                bad("status", raw, "状态应为“在用”或“已停用”")
             retired = status == RiskStatus.RETIRED
 
         return ParsedRow(

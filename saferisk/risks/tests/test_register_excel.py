@@ -183,7 +183,7 @@ def test_export_has_the_article_11_columns_values_and_level_colours(world: Any) 
     assert (first["接触人数"], first["应急处置措施"], first["状态"], first["版本"]) == (
         6,
         "立即停止进料\n开启冷却",
-        "启用",
+        "在用",
         1,
     )
     assert (second["风险等级"], second["评估参数"], second["分值"], second["管控层级"]) == (
