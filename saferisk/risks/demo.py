@@ -87,7 +87,7 @@ TEMPLATES: list[dict[str, Any]] = [
         "activity": "倒闸操作",
         "accident_types": [5, 8],
         "method": "ls",
-        "inputs": {"L": 2, "S": 4},
+        "inputs": {"L": 2, "S": 5},
         "measures": [
             ("management", "执行工作票、操作票制度"),
             ("ppe", "使用合格的绝缘手套、绝缘靴"),
