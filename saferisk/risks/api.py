@@ -223,7 +223,10 @@ def risk_catalogue_list(request: HttpRequest, sector: str | None = None, industr
     if sector:
         qs = qs.filter(sector=sector)
     if industry:
-        qs = qs.filter(applicable_q(industry_code=industry, key_sectors=[]))
+        code = industry.strip().lstrip("ABCDEFGHIJKLMNOPQRST")
+        if not code.isdigit() or not 2 <= len(code) <= 4:
+            raise DomainError("industry_invalid", "行业代码应为2至4位数字（GB/T 4754）", field="industry")
+        qs = qs.filter(applicable_q(industry_code=code, key_sectors=[]))
     return qs
 
 

@@ -69,7 +69,9 @@ def applicable_q(*, industry_code: str, key_sectors: list[str]) -> Q:
     Prefix matching runs in the database both ways round: an item's prefixes are stored as one
     space-separated string, so each of the enterprise code's own prefixes (2, 3 and 4 digits) is
     looked for as a word in it."""
-    words = {industry_code[:n] for n in range(2, len(industry_code) + 1)} if industry_code else set()
+    # GB/T 4754 codes are at most four digits; anything else matches no industry item.
+    code = industry_code if industry_code.isdigit() and len(industry_code) <= 4 else ""
+    words = {code[:n] for n in range(2, len(code) + 1)}
     by_industry = [
         Q(industry_prefixes=w)
         | Q(industry_prefixes__startswith=f"{w} ")

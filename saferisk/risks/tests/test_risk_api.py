@@ -94,3 +94,11 @@ def test_reassessment_api(world: Any) -> None:
     )
     assert r.status_code == 201
     assert r.json()["pending"] == r.json()["risks"]
+
+
+def test_catalogue_filter_refuses_a_bad_industry_code(world: Any) -> None:
+    c = world.client(world.expert)
+    assert c.get("/api/v1/risk-catalogue", {"industry": "C3110"}).json()["count"] > 0
+    bad = c.get("/api/v1/risk-catalogue", {"industry": "´dñUo" * 30})
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "industry_invalid"
