@@ -72,6 +72,11 @@ ACTIONS: dict[str, _StrPromise] = {
     "risk_area.saved": _("Risk area drawn"),
     "risk_area.deleted": _("Risk area removed"),
     "risk_documents.generated": _("Risk documents generated"),
+    "reporting_campaign.opened": _("Reporting campaign opened"),
+    "risk_report.prepared": _("Risk report prepared"),
+    "risk_report.submitted": _("Risk report submitted"),
+    "risk_report.accepted": _("Risk report accepted"),
+    "risk_report.returned": _("Risk report returned"),
 }
 
 

@@ -1,0 +1,426 @@
+"""Writes of risk reporting. Campaigns are opened by regulators inside their jurisdiction;
+the enterprise's filler prepares a report, its principal declares it true and complete and
+submits it; the responsible regulator accepts it or returns it with reasons. Every change of a
+task's state moves one count in `CampaignProgress` in the same transaction, so dashboards never
+count tasks live."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from saferisk.core.audit import audit_record
+from saferisk.core.choices import Role
+from saferisk.core.errors import DomainError, Forbidden, NotFound
+from saferisk.core.models import KeySector, Region, User
+from saferisk.core.scoping import can, scoped
+from saferisk.enterprises.models import Enterprise
+from saferisk.reporting import snapshot
+from saferisk.reporting.choices import CampaignKind, ReportState, ScaleScope, TaskState
+from saferisk.reporting.models import CampaignProgress, ReportingCampaign, ReportTask, RiskReport
+
+BATCH = 5000
+
+DECLARATION = "本人作为企业主要负责人，确认本次报告的企业信息和较大以上安全风险真实、准确、完整。"
+
+
+# --- Campaigns ----------------------------------------------------------------------------------
+
+
+def _require_regulator(actor: User) -> None:
+    if not (actor.is_admin or actor.role == Role.REGULATOR):
+        raise Forbidden("只有监管人员可以发起报告活动", code="regulator_only")
+    if actor.role == Role.REGULATOR and actor.department_id:
+        # A department's regulators see only their industries: a campaign for a whole area is
+        # the emergency-management bureau's (it can still be limited to industries).
+        raise Forbidden("报告活动由应急管理部门发起，行业部门可查看进度", code="department_cannot_open")
+
+
+def _date(value: Any, field: str, label: str) -> dt.date:
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            value = None
+    if not isinstance(value, dt.date):
+        raise DomainError("date_invalid", f"请填写{label}（YYYY-MM-DD）", field=field)
+    return value
+
+
+def _campaign_enterprises(actor: User, campaign: ReportingCampaign, key_sectors: list[str]) -> Any:
+    """The enterprises a campaign covers: in scope of the actor, inside the campaign's regions,
+    of its scale, industries and key sectors, and not deregistered."""
+    qs = (
+        scoped(actor, Enterprise)
+        .filter(region__code__startswith=campaign.region.prefix)
+        .exclude(status="closed")
+    )
+    if campaign.scope_regions:
+        q = Q()
+        for code in campaign.scope_regions:
+            q |= Q(region__code__startswith=Region.objects.get(code=code).prefix)
+        qs = qs.filter(q)
+    if campaign.scale == ScaleScope.ABOVE:
+        qs = qs.filter(above_scale=True)
+    elif campaign.scale == ScaleScope.BELOW:
+        qs = qs.filter(above_scale=False)
+    if campaign.industry_prefixes:
+        q = Q()
+        for prefix in campaign.industry_prefixes.split():
+            q |= Q(industry__code__startswith=prefix)
+        qs = qs.filter(q)
+    if key_sectors:
+        qs = qs.filter(key_sectors__in=key_sectors).distinct()
+    return qs
+
+
+@transaction.atomic
+def campaign_open(*, actor: User, data: Mapping[str, Any]) -> ReportingCampaign:
+    """Open a campaign and make a task, due on its deadline, for every enterprise it covers."""
+    _require_regulator(actor)
+    kind = data.get("kind")
+    if kind not in CampaignKind.values:
+        raise DomainError("kind_invalid", "报告类型应为首次报告、年度报告或变更报告", field="kind")
+    region_code = str(data.get("region") or actor.region_id or "")
+    region = Region.objects.filter(code=region_code).first()
+    if region is None:
+        raise DomainError("region_unknown", "请选择报告活动的地区", field="region")
+    prefix = actor.jurisdiction_prefix if not actor.is_admin else ""
+    if prefix and not region.prefix.startswith(prefix):
+        raise DomainError("region_outside", "只能在本辖区内发起报告活动", field="region")
+    scope_regions = [str(c) for c in data.get("scope_regions") or []]
+    for code in scope_regions:
+        sub = Region.objects.filter(code=code).first()
+        if sub is None or not sub.prefix.startswith(region.prefix):
+            raise DomainError("region_outside", f"地区 {code} 不在报告活动的地区内", field="scope_regions")
+    scale = data.get("scale") or ScaleScope.ALL
+    if scale not in ScaleScope.values:
+        raise DomainError("scale_invalid", "规模范围无效", field="scale")
+    words = str(data.get("industry_prefixes") or "").replace(",", " ").split()
+    if any(not w.isdigit() or not 2 <= len(w) <= 4 for w in words):
+        raise DomainError(
+            "prefix_invalid", "行业代码前缀应为2至4位数字，以空格分隔", field="industry_prefixes"
+        )
+    key_sectors = [str(k) for k in data.get("key_sectors") or []]
+    if len(set(key_sectors)) != KeySector.objects.filter(code__in=key_sectors).count():
+        raise DomainError("key_sector_unknown", "重点行业领域不存在", field="key_sectors")
+    opens_on = _date(data.get("opens_on") or timezone.localdate(), "opens_on", "开始日期")
+    deadline = _date(data.get("deadline"), "deadline", "截止日期")
+    if deadline < opens_on:
+        raise DomainError("deadline_before_opening", "截止日期不能早于开始日期", field="deadline")
+    year = int(data.get("year") or opens_on.year)
+    name = str(data.get("name") or "").strip() or f"{region.name}{year}年{CampaignKind(kind).label}"
+    campaign = ReportingCampaign.objects.create(
+        kind=kind,
+        year=year,
+        name=name[:100],
+        region=region,
+        scope_regions=scope_regions,
+        scale=scale,
+        industry_prefixes=" ".join(words),
+        opens_on=opens_on,
+        deadline=deadline,
+        opened_by=actor,
+    )
+    campaign.key_sectors.set(KeySector.objects.filter(code__in=key_sectors))
+    enterprises = _campaign_enterprises(actor, campaign, key_sectors)
+    already = ReportTask.objects.filter(
+        campaign__kind=kind,
+        campaign__year=year,
+        enterprise__in=enterprises.values("pk"),
+        campaign__status="open",
+    )
+    if kind != CampaignKind.CHANGE and already.exists():
+        raise DomainError(
+            "campaign_overlaps", f"所选范围内已有企业在{year}年同类报告活动中，不能重复发起", field="region"
+        )
+    rows = enterprises.values_list("pk", "region_id", "industry_id", "above_scale").order_by("pk")
+    batch: list[ReportTask] = []
+    total = 0
+    for pk, region_id, industry_id, above in rows.iterator(chunk_size=BATCH):
+        batch.append(
+            ReportTask(
+                campaign=campaign,
+                enterprise_id=pk,
+                region_code=region_id,
+                division=(industry_id or "")[:2],
+                above_scale=above,
+                due_on=deadline,
+            )
+        )
+        if len(batch) >= BATCH:
+            ReportTask.objects.bulk_create(batch)
+            total += len(batch)
+            batch = []
+    ReportTask.objects.bulk_create(batch)
+    total += len(batch)
+    CampaignProgress.objects.bulk_create(
+        CampaignProgress(
+            campaign=campaign,
+            region_code=row["region_code"],
+            division=row["division"],
+            above_scale=row["above_scale"],
+            state=TaskState.NOT_STARTED,
+            tasks=row["n"],
+        )
+        for row in ReportTask.objects.filter(campaign=campaign)
+        .values("region_code", "division", "above_scale")
+        .annotate(n=Count("id"))
+    )
+    campaign.enterprises = total
+    campaign.save(update_fields=["enterprises"])
+    audit_record(
+        actor=actor,
+        action="reporting_campaign.opened",
+        obj=campaign,
+        changes={
+            "kind": kind,
+            "year": year,
+            "region": region.code,
+            "scope_regions": scope_regions,
+            "scale": scale,
+            "industry_prefixes": " ".join(words),
+            "key_sectors": key_sectors,
+            "opens_on": opens_on.isoformat(),
+            "deadline": deadline.isoformat(),
+            "enterprises": total,
+        },
+    )
+    return campaign
+
+
+def annual_campaign_open(*, actor: User, year: int) -> ReportingCampaign:
+    """The year's annual report for the actor's whole jurisdiction, due by the end of Q1."""
+    return campaign_open(
+        actor=actor,
+        data={
+            "kind": CampaignKind.ANNUAL,
+            "year": year,
+            "region": actor.region_id,
+            "opens_on": max(dt.date(year, 1, 1), timezone.localdate()),
+            "deadline": dt.date(year, 3, 31),
+        },
+    )
+
+
+# --- Progress -------------------------------------------------------------------------------------
+
+
+def _move(task: ReportTask, old: str, new: str, *, nil: bool = False, major: int = 0, large: int = 0) -> None:
+    """Move one task from state `old` to `new` in the progress counts (accepted reports carry
+    their reportable risks and nil flag; leaving `accepted` takes them away again)."""
+    key: dict[str, Any] = {
+        "campaign_id": task.campaign_id,
+        "region_code": task.region_code,
+        "division": task.division,
+        "above_scale": task.above_scale,
+    }
+    sign_old = {"major": -major, "large": -large, "nil": -int(nil)} if old == TaskState.ACCEPTED else {}
+    CampaignProgress.objects.filter(**key, state=old).update(
+        tasks=F("tasks") - 1, **{k: F(k) + v for k, v in sign_old.items()}
+    )
+    row, _ = CampaignProgress.objects.get_or_create(**key, state=new)
+    extra = {"major": major, "large": large, "nil": int(nil)} if new == TaskState.ACCEPTED else {}
+    CampaignProgress.objects.filter(pk=row.pk).update(
+        tasks=F("tasks") + 1, **{k: F(k) + v for k, v in extra.items()}
+    )
+
+
+def _set_state(task: ReportTask, new: str, report: RiskReport | None = None) -> None:
+    old = task.state
+    if old == new:
+        return
+    accepted = task.reports.filter(state=ReportState.ACCEPTED).order_by("-number").first()
+    source = report if new == TaskState.ACCEPTED else accepted
+    if source is None:
+        _move(task, old, new)
+    else:
+        _move(task, old, new, nil=source.nil, major=source.major_count, large=source.large_count)
+    task.state = new
+    task.version += 1
+
+
+# --- Reports --------------------------------------------------------------------------------------
+
+
+def _require_enterprise_user(actor: User, task: ReportTask, *, principal: bool = False) -> None:
+    if actor.is_enterprise_user and actor.enterprise_id == task.enterprise_id:
+        if principal and actor.role != Role.ENTERPRISE_PRINCIPAL:
+            raise Forbidden("报告须由企业主要负责人确认提交", code="principal_only")
+        return
+    if can(actor, "view", task):
+        raise Forbidden("风险报告由企业填报和提交", code="enterprise_only")
+    raise NotFound()
+
+
+def _locked(task: ReportTask) -> ReportTask:
+    return ReportTask.objects.select_for_update().select_related("campaign", "enterprise").get(pk=task.pk)
+
+
+def _draft(task: ReportTask) -> RiskReport:
+    latest = task.reports.order_by("-number").first()
+    if latest is not None and latest.state == ReportState.DRAFT:
+        return latest
+    # After a return, the next report starts from the explanations already given.
+    return RiskReport(
+        task=task,
+        number=(latest.number + 1) if latest else 1,
+        gap_explanations=dict(latest.gap_explanations) if latest else {},
+    )
+
+
+def _freeze(report: RiskReport, enterprise: Enterprise) -> None:
+    report.enterprise_data = snapshot.enterprise_data(enterprise)
+    report.risks = snapshot.reportable_risks(enterprise)
+    report.major_count = sum(1 for r in report.risks if r["level"] == "MAJOR")
+    report.large_count = sum(1 for r in report.risks if r["level"] == "LARGE")
+    report.nil = not report.risks
+
+
+def _gap_explanations(enterprise: Enterprise, given: Mapping[str, Any] | None) -> dict[str, str]:
+    from saferisk.risks.services import completeness_gap
+
+    given = dict(given or {})
+    return {item.code: str(given.get(item.code, "")).strip()[:500] for item in completeness_gap(enterprise)}
+
+
+@transaction.atomic
+def report_prepare(*, actor: User, task: ReportTask, data: Mapping[str, Any] | None = None) -> RiskReport:
+    """The filler (or the principal) prepares the report: the snapshot as it stands now, and
+    an explanation for each catalogue item of the completeness gap."""
+    _require_enterprise_user(actor, task)
+    task = _locked(task)
+    if task.state in (TaskState.SUBMITTED, TaskState.ACCEPTED):
+        raise DomainError("report_not_editable", "报告已提交，审核退回后才能修改", field="state")
+    report = _draft(task)
+    _freeze(report, task.enterprise)
+    report.gap_explanations = _gap_explanations(task.enterprise, (data or {}).get("gap_explanations"))
+    report.prepared_by = actor
+    report.prepared_at = timezone.now()
+    report.save()
+    _set_state(task, TaskState.DRAFT)
+    task.save(update_fields=["state", "version"])
+    audit_record(
+        actor=actor,
+        action="risk_report.prepared",
+        obj=report,
+        changes={"number": report.number, "risks": len(report.risks), "nil": report.nil},
+    )
+    return report
+
+
+@transaction.atomic
+def report_submit(*, actor: User, task: ReportTask, declared: bool) -> RiskReport:
+    """The principal declares the report true and complete and submits it. The snapshot is
+    taken again at this moment: what is submitted is the register as it stands now."""
+    _require_enterprise_user(actor, task, principal=True)
+    task = _locked(task)
+    if task.state not in (TaskState.DRAFT, TaskState.RETURNED, TaskState.NOT_STARTED):
+        raise DomainError("report_not_submittable", "该报告已提交或已通过审核", field="state")
+    if not declared:
+        raise DomainError("declaration_required", "请确认报告内容真实、准确、完整", field="declared")
+    report = _draft(task)
+    previous = report.gap_explanations
+    _freeze(report, task.enterprise)
+    missing = snapshot.missing_fields(report.enterprise_data)
+    if missing:
+        raise DomainError("fields_missing", f"请先在企业信息中填写：{'、'.join(missing)}", field="enterprise")
+    report.gap_explanations = _gap_explanations(task.enterprise, previous)
+    unexplained = [code for code, text in report.gap_explanations.items() if not text]
+    if unexplained:
+        raise DomainError(
+            "gap_unexplained",
+            f"风险目录中有 {len(unexplained)} 个适用条目未纳入风险清单，请纳入或逐条说明理由",
+            field="gap_explanations",
+            details={"items": unexplained},
+        )
+    now = timezone.now()
+    report.state = ReportState.SUBMITTED
+    report.submitted_by = actor
+    report.submitted_at = now
+    report.declaration = DECLARATION
+    if report.prepared_by_id is None:
+        report.prepared_by, report.prepared_at = actor, now
+    report.save()
+    _set_state(task, TaskState.SUBMITTED)
+    task.submitted_at = now
+    task.nil = report.nil
+    task.save(update_fields=["state", "version", "submitted_at", "nil"])
+    audit_record(
+        actor=actor,
+        action="risk_report.submitted",
+        obj=report,
+        changes={
+            "number": report.number,
+            "nil": report.nil,
+            "major": report.major_count,
+            "large": report.large_count,
+            "risks": [{"id": r["id"], "version": r["version"]} for r in report.risks],
+        },
+    )
+    return report
+
+
+@transaction.atomic
+def report_review(
+    *,
+    actor: User,
+    report: RiskReport,
+    accept: bool,
+    comment: str = "",
+    risk_reasons: Mapping[str, str] | None = None,
+) -> RiskReport:
+    """The responsible regulator accepts the report or returns it with reasons (overall and per
+    risk). A returned report stays as it was; the enterprise corrects and submits a new one."""
+    if not (actor.is_admin or actor.role == Role.REGULATOR):
+        if can(actor, "view", report):
+            raise Forbidden("报告由辖区监管部门审核", code="regulator_only")
+        raise NotFound()
+    if not can(actor, "view", report):
+        raise NotFound()
+    report = RiskReport.objects.select_for_update().get(pk=report.pk)
+    task = _locked(report.task)
+    if report.state != ReportState.SUBMITTED:
+        raise DomainError("report_not_submitted", "只能审核已提交、待审核的报告", field="state")
+    comment = str(comment or "").strip()
+    ids = {str(r["id"]) for r in report.risks}
+    reasons = {str(k): str(v).strip()[:500] for k, v in (risk_reasons or {}).items() if str(v).strip()}
+    if set(reasons) - ids:
+        raise DomainError("risk_unknown", "退回理由指向了报告中没有的风险", field="risk_reasons")
+    if not accept and not comment and not reasons:
+        raise DomainError("reason_required", "退回报告须写明理由", field="comment")
+    report.state = ReportState.ACCEPTED if accept else ReportState.RETURNED
+    report.reviewed_by = actor
+    report.reviewed_at = timezone.now()
+    report.review_comment = comment[:2000]
+    report.risk_reasons = reasons
+    report.save()
+    _set_state(task, TaskState.ACCEPTED if accept else TaskState.RETURNED, report)
+    task.accepted_at = report.reviewed_at if accept else None
+    task.save(update_fields=["state", "version", "accepted_at"])
+    audit_record(
+        actor=actor,
+        action="risk_report.accepted" if accept else "risk_report.returned",
+        obj=report,
+        changes={"number": report.number, "comment": comment, "risk_reasons": reasons},
+    )
+    return report
+
+
+def progress_totals(campaign: ReportingCampaign, prefix: str = "") -> dict[str, int]:
+    """Task counts by state (and accepted reportable risks) of a campaign under a region prefix."""
+    rows = CampaignProgress.objects.filter(campaign=campaign, region_code__startswith=prefix)
+    out: dict[str, int] = dict.fromkeys(TaskState.values, 0)
+    out.update(major=0, large=0, nil=0)
+    for state, tasks, major, large, nil in rows.values_list("state", "tasks", "major", "large", "nil"):
+        out[state] += tasks
+        out["major"] += major
+        out["large"] += large
+        out["nil"] += nil
+    out["total"] = sum(out[s] for s in TaskState.values)
+    return out
