@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "saferisk.core.middleware.RequestContextMiddleware",
+    "saferisk.core.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "saferisk.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -306,6 +306,8 @@ def risk_summary_by_region(request: HttpRequest, region: str | None = None) -> A
     """Sums over the enterprises the caller may see (an enterprise user: its own)."""
     user: User = request.user  # type: ignore[assignment]
     enterprises = scoped(user, Enterprise)
+    if region and (not region.isdigit() or len(region) not in (6, 9, 12)):
+        raise DomainError("region_invalid", "地区代码应为6位、9位或12位数字", field="region")
     if region:
         enterprises = enterprises.filter(region__code__startswith=region)
     return summary.region_totals(enterprises, summary.child_depth(region or user.region_id or ""))
