@@ -87,14 +87,14 @@ class Assessment:
         return {
             "method": self.method,
             "version": self.version,
-            "inputs": {k: _plain(v) for k, v in self.inputs.items()},
-            "score": _plain(self.score),
+            "inputs": {k: plain_number(v) for k, v in self.inputs.items()},
+            "score": plain_number(self.score),
             "level": self.level,
             "level_name": LEVEL_NAMES[self.level],
         }
 
 
-def _plain(value: Decimal) -> int | float:
+def plain_number(value: Decimal) -> int | float:
     normal = value.normalize()
     return int(normal) if normal == normal.to_integral_value() else float(normal)
 
@@ -113,7 +113,7 @@ def _on_scale(config: MethodConfig, name: str, raw: Any) -> Decimal:
     value = _number(name, raw)
     allowed = [s.value for s in config.factors[name]]
     if value not in allowed:
-        shown = "、".join(str(_plain(v)) for v in allowed)
+        shown = "、".join(str(plain_number(v)) for v in allowed)
         raise AssessmentError(
             "not_on_scale", f"{name} 的取值“{raw}”不在标准取值中，应为：{shown}", field=name
         )
@@ -214,11 +214,12 @@ def config_to_dict(config: MethodConfig) -> dict[str, Any]:
     """A method configuration as JSON: what an `AssessmentScheme` stores and an admin edits."""
     return {
         "factors": {
-            name: [{"value": _plain(s.value), "meaning": s.meaning} for s in scale]
+            name: [{"value": plain_number(s.value), "meaning": s.meaning} for s in scale]
             for name, scale in config.factors.items()
         },
         "bands": [
-            {"level": b.level, "minimum": _plain(b.minimum), "inclusive": b.inclusive} for b in config.bands
+            {"level": b.level, "minimum": plain_number(b.minimum), "inclusive": b.inclusive}
+            for b in config.bands
         ],
     }
 
@@ -276,6 +277,6 @@ def config_from_dict(method: str, version: str, data: Any) -> MethodConfig:
         if not band.admits(highest):
             raise AssessmentError(
                 "config_invalid",
-                f"{method} 的最高分值为 {_plain(highest)}，达不到{LEVEL_NAMES[band.level]}的界限 {_plain(band.minimum)}",
+                f"{method} 的最高分值为 {plain_number(highest)}，达不到{LEVEL_NAMES[band.level]}的界限 {plain_number(band.minimum)}",
             )
     return config

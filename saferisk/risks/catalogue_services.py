@@ -137,8 +137,6 @@ def catalog_item_save(
         if not wanted:
             raise DomainError("required", "请至少选择一种事故类型", field="accident_types")
         types = list({found[w].pk: found[w] for w in wanted}.values())
-    if not item.industry_prefixes and not item.key_sector_id:
-        pass  # an item that applies to no one by itself is offered for adoption only (catalogue.py)
     after = item_snapshot(item, [t.name for t in types] if types is not None else None)
     if before == after:
         return item

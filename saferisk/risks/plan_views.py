@@ -35,7 +35,7 @@ from saferisk.enterprises.models import Enterprise
 from saferisk.risks import assessment, site_plan
 from saferisk.risks.choices import AreaShape, RiskStatus
 from saferisk.risks.models import Risk, RiskArea, SitePlan
-from saferisk.risks.services import LEVEL_ORDER
+from saferisk.risks.services import LEVEL_ORDER, may_keep_register
 
 # --- Forms (types only; the services decide what is allowed) ------------------------------------
 
@@ -205,7 +205,7 @@ def site_plan_page(request: HttpRequest, pk: int) -> HttpResponse:
     `?area=<id>` opens an area in the form for changing."""
     actor: User = request.user  # type: ignore[assignment]
     enterprise = get_or_404(actor, Enterprise, pk=pk)
-    can_edit = site_plan.may_edit(actor, enterprise)
+    can_edit = may_keep_register(actor, enterprise)
     forms_: dict[str, forms.Form] = {}
     status = 200
     if request.method == "POST":

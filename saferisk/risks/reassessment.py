@@ -27,7 +27,9 @@ ACCIDENT_SERIOUS_INJURIES = 3
 def _require_opener(actor: User, enterprise: Enterprise) -> None:
     """The enterprise itself, an admin, or a regulator whose jurisdiction covers it (after an
     accident the regulator may open the task)."""
-    if actor.is_admin or (actor.is_enterprise_user and actor.enterprise_id == enterprise.pk):
+    from saferisk.risks.services import may_keep_register
+
+    if may_keep_register(actor, enterprise):
         return
     if actor.role == Role.REGULATOR and can(actor, "view", enterprise):
         return
@@ -129,9 +131,9 @@ def mark_reassessed(*, actor: User | None, risk: Risk) -> None:
 @transaction.atomic
 def reassessment_confirm(*, actor: User, item: ReassessmentItem, note: str) -> ReassessmentItem:
     """The enterprise re-assessed the risk and found nothing to change: recorded with a note."""
-    from saferisk.risks.services import _require_editor
+    from saferisk.risks.services import require_register_editor
 
-    _require_editor(actor, item.task.enterprise)
+    require_register_editor(actor, item.task.enterprise)
     note = str(note or "").strip()
     if not note:
         raise DomainError("reason_required", "请写明重新评估的结论", field="note")

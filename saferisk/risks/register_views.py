@@ -49,11 +49,6 @@ PAGE_SIZE = 100
 BLANK_MEASURE_ROWS = 3
 
 
-def _can_edit(user: User, enterprise: Enterprise) -> bool:
-    """Only the enterprise's own users (and admins) keep its register (services._require_editor)."""
-    return user.is_admin or (user.is_enterprise_user and user.enterprise_id == enterprise.pk)
-
-
 def _enterprise(request: HttpRequest, pk: int) -> Enterprise:
     return get_or_404(request.user, Enterprise.objects.select_related("region", "industry"), pk=pk)
 
@@ -116,7 +111,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
         "styles": styles,
         "levels": [(code, styles[code], counts.get(code, 0)) for code in assessment.LEVELS],
         "total": sum(counts.values()),
-        "can_edit": _can_edit(user, enterprise),
+        "can_edit": services.may_keep_register(user, enterprise),
         "gap": services.completeness_gap(enterprise),
         "tasks": reassessment.open_tasks(enterprise),
         "tiers": ControlTier.choices,
@@ -130,10 +125,8 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _plan_context(enterprise: Enterprise) -> dict[str, Any]:
-    try:
-        from saferisk.risks.plan_views import plan_context  # the four-colour plan card
-    except ImportError:
-        return {}
+    from saferisk.risks.plan_views import plan_context  # the four-colour plan card (imports us)
+
     return {"plan_card_template": "risks/plan/_plan_card.html", **plan_context(enterprise)}
 
 
@@ -153,7 +146,7 @@ def register_bulk(request: HttpRequest, pk: int) -> HttpResponse:
     """Bulk edit of owner, phone, department and tier of the ticked risks."""
     user: User = request.user  # type: ignore[assignment]
     enterprise = _enterprise(request, pk)
-    if not _can_edit(user, enterprise):
+    if not services.may_keep_register(user, enterprise):
         raise PermissionDenied
     ids = [int(v) for v in request.POST.getlist("risk") if v.isdigit()]
     try:
@@ -174,7 +167,7 @@ def risk_adopt(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     """Adopt a catalogue suggestion into the register in one click (pre-filled, to review)."""
     user: User = request.user  # type: ignore[assignment]
     enterprise = _enterprise(request, pk)
-    if not _can_edit(user, enterprise):
+    if not services.may_keep_register(user, enterprise):
         raise PermissionDenied
     catalog_item = RiskCatalogItem.objects.filter(pk=item, active=True).first()
     if catalog_item is None:
@@ -197,7 +190,7 @@ def _form_context(
     scheme = schemes.scheme_in_force()
     scales = {
         method: {
-            name: [(assessment._plain(v.value), v.meaning) for v in scale]
+            name: [(assessment.plain_number(v.value), v.meaning) for v in scale]
             for name, scale in schemes.method_config(scheme, method).factors.items()
         }
         for method in FACTORS
@@ -285,8 +278,8 @@ def _preview(values: dict[str, Any]) -> dict[str, Any]:
             )
             level = assessment.more_severe(result.level, minimum) if minimum else result.level
             out.update(
-                score=assessment._plain(result.score),
-                formula=" × ".join(str(assessment._plain(v)) for v in result.inputs.values()),
+                score=assessment.plain_number(result.score),
+                formula=" × ".join(str(assessment.plain_number(v)) for v in result.inputs.values()),
                 factors=" × ".join(result.inputs),
                 level=level,
                 raised=level != result.level,
@@ -295,7 +288,7 @@ def _preview(values: dict[str, Any]) -> dict[str, Any]:
             residual = values.get("residual") or {}
             if residual.get("inputs"):
                 res = assessment.assess(config, **{k.upper(): v for k, v in residual["inputs"].items()})
-                out.update(residual_level=res.level, residual_score=assessment._plain(res.score))
+                out.update(residual_level=res.level, residual_score=assessment.plain_number(res.score))
         elif method == AssessmentMethod.DIRECT and values.get("level"):
             out["level"] = assessment.direct(values["level"], minimum=minimum)
     except assessment.AssessmentError as exc:
@@ -329,7 +322,7 @@ def risk_assess(request: HttpRequest) -> HttpResponse:
 
 def _save(request: HttpRequest, enterprise: Enterprise, risk: Risk | None) -> HttpResponseBase:
     user: User = request.user  # type: ignore[assignment]
-    if not _can_edit(user, enterprise):
+    if not services.may_keep_register(user, enterprise):
         raise PermissionDenied
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -354,7 +347,7 @@ def _save(request: HttpRequest, enterprise: Enterprise, risk: Risk | None) -> Ht
 @object_route(Enterprise)
 def risk_create(request: HttpRequest, pk: int) -> HttpResponseBase:
     enterprise = _enterprise(request, pk)
-    if not _can_edit(request.user, enterprise):  # type: ignore[arg-type]
+    if not services.may_keep_register(request.user, enterprise):  # type: ignore[arg-type]
         return redirect("risks:register", pk=enterprise.pk)  # regulators read the register
     return _save(request, enterprise, None)
 
@@ -363,7 +356,7 @@ def risk_create(request: HttpRequest, pk: int) -> HttpResponseBase:
 @object_route(Risk)
 def risk_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
     risk = get_or_404(request.user, Risk.objects.select_related("enterprise"), pk=pk)
-    if not _can_edit(request.user, risk.enterprise):  # type: ignore[arg-type]
+    if not services.may_keep_register(request.user, risk.enterprise):  # type: ignore[arg-type]
         return redirect("risks:risk_detail", pk=risk.pk)
     return _save(request, risk.enterprise, risk)
 
@@ -437,7 +430,7 @@ def risk_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "grouped": grouped,
             "history": _version_changes(versions),
             "styles": schemes.level_styles(),
-            "can_edit": _can_edit(user, risk.enterprise),
+            "can_edit": services.may_keep_register(user, risk.enterprise),
             "open_items": ReassessmentItem.objects.filter(risk=risk, done_at__isnull=True).select_related(
                 "task"
             ),
@@ -459,7 +452,7 @@ def _field_labels() -> dict[str, str]:
 def risk_retire(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     risk = get_or_404(user, Risk.objects.select_related("enterprise"), pk=pk)
-    if not _can_edit(user, risk.enterprise):
+    if not services.may_keep_register(user, risk.enterprise):
         raise PermissionDenied
     try:
         services.risk_retire(actor=user, risk=risk, reason=request.POST.get("reason", ""))
@@ -476,7 +469,7 @@ def risk_retire(request: HttpRequest, pk: int) -> HttpResponse:
 def risk_restore(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     risk = get_or_404(user, Risk.objects.select_related("enterprise"), pk=pk)
-    if not _can_edit(user, risk.enterprise):
+    if not services.may_keep_register(user, risk.enterprise):
         raise PermissionDenied
     try:
         services.risk_restore(actor=user, risk=risk, reason=request.POST.get("reason", ""))
@@ -546,7 +539,7 @@ def reassessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "task": task,
             "items": items,
-            "can_edit": _can_edit(user, task.enterprise),
+            "can_edit": services.may_keep_register(user, task.enterprise),
             "styles": schemes.level_styles(),
         },
     )
@@ -559,7 +552,7 @@ def reassessment_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """The risk was re-assessed and nothing changes: record it with the conclusion."""
     user: User = request.user  # type: ignore[assignment]
     item = get_or_404(user, ReassessmentItem.objects.select_related("task__enterprise", "risk"), pk=pk)
-    if not can(user, "change", item) or not _can_edit(user, item.task.enterprise):
+    if not can(user, "change", item) or not services.may_keep_register(user, item.task.enterprise):
         raise PermissionDenied
     try:
         reassessment.reassessment_confirm(actor=user, item=item, note=request.POST.get("note", ""))

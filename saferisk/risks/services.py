@@ -56,10 +56,16 @@ def _default_tier(level: str) -> str:
         return DEFAULT_TIER[RiskLevel(level)]
 
 
-def _require_editor(actor: User, enterprise: Enterprise) -> None:
-    """Only the enterprise's own users (and admins) keep its register; a regulator who can see
-    the enterprise is refused, anyone else finds nothing."""
-    if actor.is_admin or (actor.is_enterprise_user and actor.enterprise_id == enterprise.pk):
+def may_keep_register(actor: User, enterprise: Enterprise) -> bool:
+    """Only the enterprise's own users (and admins) keep its register, its plan and its
+    re-assessments; pages use this to show or hide editing, the services check it again."""
+    return actor.is_admin or (actor.is_enterprise_user and actor.enterprise_id == enterprise.pk)
+
+
+def require_register_editor(actor: User, enterprise: Enterprise) -> None:
+    """`may_keep_register`, or: a regulator who can see the enterprise is refused (403),
+    anyone else finds nothing (404)."""
+    if may_keep_register(actor, enterprise):
         return
     if can(actor, "view", enterprise):
         raise Forbidden("风险清单由企业自行维护，监管人员只能查看", code="enterprise_only")
@@ -286,7 +292,7 @@ def risk_save(
 
     `level` may differ from the computed level only with a `level_reason`; a catalogue item sets
     a floor under both."""
-    _require_editor(actor, enterprise)
+    require_register_editor(actor, enterprise)
     creating = risk is None
     if risk is None:
         risk = Risk(enterprise=enterprise)
@@ -398,7 +404,7 @@ def risk_retire(*, actor: User, risk: Risk, reason: str) -> Risk:
     """Take a risk out of the register (the place or process is gone); it stays in the history."""
     if not str(reason or "").strip():
         raise DomainError("reason_required", "请写明停用理由", field="reason")
-    _require_editor(actor, risk.enterprise)
+    require_register_editor(actor, risk.enterprise)
     risk = Risk.objects.select_for_update().get(pk=risk.pk)
     if risk.status == RiskStatus.RETIRED:
         return risk
@@ -423,7 +429,7 @@ def risk_restore(*, actor: User, risk: Risk, reason: str) -> Risk:
     """Bring a retired risk back into the register (retired by mistake, or the place is back)."""
     if not str(reason or "").strip():
         raise DomainError("reason_required", "请写明恢复理由", field="reason")
-    _require_editor(actor, risk.enterprise)
+    require_register_editor(actor, risk.enterprise)
     risk = Risk.objects.select_for_update().get(pk=risk.pk)
     if risk.status == RiskStatus.ACTIVE:
         return risk
@@ -458,7 +464,7 @@ def risk_adopt(*, actor: User, enterprise: Enterprise, item: RiskCatalogItem) ->
     directly at the item's minimum level, its accident types, its suggested measures (as
     management measures, to be sorted by kind when the enterprise reviews them), and the
     enterprise's safety director (else principal, else the adopting user) as the owner."""
-    _require_editor(actor, enterprise)
+    require_register_editor(actor, enterprise)
     if Risk.objects.filter(enterprise=enterprise, catalog_item=item, status=RiskStatus.ACTIVE).exists():
         raise DomainError("already_adopted", "该风险目录条目已在本企业风险清单中", field="catalog_item")
     # The safety director, else the principal, else whoever adopts it: a real person to correct.
@@ -495,7 +501,7 @@ def risk_bulk_update(
     """Set owner, phone, department or control tier on several risks at once. Blank fields are
     left alone; each risk that changes gets its own version and audit event. All or nothing:
     an error on one risk changes none. Returns how many risks changed."""
-    _require_editor(actor, enterprise)
+    require_register_editor(actor, enterprise)
     values = {k: str(data.get(k) or "").strip() for k in BULK_FIELDS if str(data.get(k) or "").strip()}
     if not values:
         raise DomainError("nothing_to_change", "请填写要批量修改的内容", field="owner_name")

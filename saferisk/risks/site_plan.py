@@ -23,28 +23,13 @@ from saferisk.enterprises.models import Enterprise
 from saferisk.risks import assessment
 from saferisk.risks.choices import AreaShape, RiskStatus
 from saferisk.risks.models import Risk, RiskArea, SitePlan
+from saferisk.risks.services import require_register_editor
 
 UPLOAD_MAX_BYTES = 15 * 1024 * 1024
 MAX_SIDE = 4000  # larger plans are scaled down: enough for A3 at 300 dpi
 MAX_PIXELS = 100_000_000  # decoding more would take gigabytes of memory
 MAX_POINTS = 200
 NO_RISK_COLOUR = "#9E9E9E"
-
-
-def _require_editor(actor: User, enterprise: Enterprise) -> None:
-    from saferisk.risks.services import _require_editor as require
-
-    require(actor, enterprise)
-
-
-def may_edit(actor: User, enterprise: Enterprise) -> bool:
-    """Whether `actor` may upload the plan and draw areas (the register's editors): pages use it
-    to show or hide the drawing tools; the services check again."""
-    try:
-        _require_editor(actor, enterprise)
-    except DomainError:
-        return False
-    return True
 
 
 def _flatten(image: Image.Image) -> Image.Image:
@@ -60,7 +45,7 @@ def _flatten(image: Image.Image) -> Image.Image:
 @transaction.atomic
 def site_plan_upload(*, actor: User, enterprise: Enterprise, file: Any) -> SitePlan:
     """Store (or replace) the site plan. Drawn areas are kept: their points are relative."""
-    _require_editor(actor, enterprise)
+    require_register_editor(actor, enterprise)
     size = getattr(file, "size", 0) or 0
     if size <= 0:
         raise DomainError("file_empty", "请选择厂区平面图文件", field="image")
@@ -132,7 +117,7 @@ def risk_area_save(
 ) -> RiskArea:
     """Draw or change an area: `name`, `shape` (polygon or marker), `points`, `risks` (ids of the
     enterprise's risks). Fields not given keep their values."""
-    _require_editor(actor, enterprise)
+    require_register_editor(actor, enterprise)
     if not SitePlan.objects.filter(enterprise=enterprise).exists():
         raise DomainError("no_site_plan", "请先上传厂区平面图", field="points")
     if area is not None and area.enterprise_id != enterprise.pk:
@@ -170,7 +155,7 @@ def risk_area_save(
 
 @transaction.atomic
 def risk_area_delete(*, actor: User, area: RiskArea) -> None:
-    _require_editor(actor, area.enterprise)
+    require_register_editor(actor, area.enterprise)
     audit_record(actor=actor, action="risk_area.deleted", obj=area, changes={"name": area.name})
     area.delete()
 

@@ -46,7 +46,7 @@ from saferisk.risks.register_excel.reader import (
     cell_text,
     match_key,
 )
-from saferisk.risks.services import _require_editor, risk_save
+from saferisk.risks.services import require_register_editor, risk_save
 from saferisk.risks.summary import deferred_refresh
 
 ERROR_KEEP_DAYS = 30
@@ -95,7 +95,7 @@ class _Rejected:
 def may_import(user: User, enterprise: Enterprise) -> bool:
     """Only the enterprise's own users (and admins) keep its register; regulators export it."""
     try:
-        _require_editor(user, enterprise)
+        require_register_editor(user, enterprise)
     except DomainError:
         return False
     return True
@@ -209,7 +209,7 @@ def register_import(
     DomainError, having written nothing, when the file as a whole cannot be used; otherwise
     returns the counts (created + updated + unchanged + rejected = rows) and the problems.
     A dry run does everything, then rolls it back."""
-    _require_editor(actor, enterprise)
+    require_register_editor(actor, enterprise)
     name = original_name or path.name
     try:
         table = open_table(
