@@ -72,6 +72,7 @@ ACTIONS: dict[str, _StrPromise] = {
     "risk_area.saved": _("Risk area drawn"),
     "risk_area.deleted": _("Risk area removed"),
     "risk_documents.generated": _("Risk documents generated"),
+    "document_job.created": _("Dossier batch requested"),
     "reporting_campaign.opened": _("Reporting campaign opened"),
     "risk_report.prepared": _("Risk report prepared"),
     "risk_report.submitted": _("Risk report submitted"),

@@ -114,6 +114,12 @@ def document_job_create(*, actor: User, region_code: str) -> DocumentJob:
         job = DocumentJob.objects.create(
             created_by=actor, region=region, kind=KIND_DOSSIER_ZIP, status=QUEUED, total=total
         )
+        audit_record(
+            actor=actor,
+            action="document_job.created",
+            obj=job,
+            changes={"kind": KIND_DOSSIER_ZIP, "region": region.code, "total": total},
+        )
         from saferisk.risks.tasks import run_document_job
 
         transaction.on_commit(lambda: run_document_job.enqueue(job.pk))

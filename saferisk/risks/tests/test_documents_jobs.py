@@ -55,6 +55,8 @@ def test_a_town_batch_holds_one_dossier_per_enterprise(
     assert response["Location"] == f"/risks/documents/{job.pk}/"
     assert (job.status, job.total, job.processed, job.region_id) == ("succeeded", 2, 2, TOWN_A)
     assert job.created_by == world.county_regulator
+    requested = AuditEvent.objects.get(action="document_job.created")
+    assert (requested.object_id, requested.changes["total"]) == (str(job.pk), 2)
     assert job.started_at is not None
     assert job.finished_at is not None
 
