@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("saferisk.core.urls")),
     path("enterprises/", include("saferisk.enterprises.urls")),
     path("risks/", include("saferisk.risks.urls")),
+    path("reporting/", include("saferisk.reporting.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found, name="api_not_found"),
 ]

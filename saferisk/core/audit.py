@@ -78,6 +78,14 @@ ACTIONS: dict[str, _StrPromise] = {
     "risk_report.submitted": _("Risk report submitted"),
     "risk_report.accepted": _("Risk report accepted"),
     "risk_report.returned": _("Risk report returned"),
+    "reporting_campaign.closed": _("Reporting campaign closed"),
+    "report_task.change_due": _("Change report due"),
+    "risk_report.found_false": _("Risk report found false"),
+    "risk_report.imported": _("Risk report imported"),
+    "bulletin.published": _("Bulletin published"),
+    "report_reminders.sent": _("Report reminders sent"),
+    "enforcement_case.recorded": _("Put on an enforcement list"),
+    "enforcement_case.handled": _("Enforcement case handled"),
 }
 
 

@@ -37,3 +37,10 @@ class ReportState(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     RETURNED = "returned", _("Returned")
     ACCEPTED = "accepted", _("Accepted")
+
+
+class EnforcementKind(models.TextChoices):
+    """The two enforcement lists of the reporting rule."""
+
+    OVERDUE = "overdue", _("Not filed by the deadline")
+    FALSE_REPORT = "false_report", _("Report found false")

@@ -8,10 +8,19 @@ moved by the services in the same transaction as each state change."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from saferisk.reporting.choices import CampaignKind, CampaignStatus, ReportState, ScaleScope, TaskState
+from saferisk.reporting.choices import (
+    CampaignKind,
+    CampaignStatus,
+    EnforcementKind,
+    ReportState,
+    ScaleScope,
+    TaskState,
+)
 
 
 class ReportingCampaign(models.Model):
@@ -40,6 +49,9 @@ class ReportingCampaign(models.Model):
         _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.OPEN, db_index=True
     )
     enterprises = models.PositiveIntegerField(_("enterprises covered"), default=0)
+    # {town or county code: [latitude, longitude]}: where each region's enterprises are, averaged
+    # when the campaign opens, for the completion map (no boundary shapes on an intranet).
+    region_points = models.JSONField(_("region points"), default=dict, blank=True)
     opened_by = models.ForeignKey(
         "core.User", verbose_name=_("opened by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -73,6 +85,9 @@ class ReportTask(models.Model):
     region_code = models.CharField(_("region code"), max_length=12)
     division = models.CharField(_("industry division"), max_length=2)
     above_scale = models.BooleanField(_("above scale"), default=False)
+    key_sectors = models.CharField(
+        _("key sectors"), max_length=100, blank=True, help_text=_("Codes, space-separated")
+    )
     due_on = models.DateField(_("due on"))
     state = models.CharField(
         _("state"), max_length=12, choices=TaskState.choices, default=TaskState.NOT_STARTED
@@ -81,6 +96,10 @@ class ReportTask(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=0, help_text=_("For optimistic locking"))
+    # Change reports: what made the report due, [{"at", "risk", "name", "change"}], oldest first.
+    triggers = models.JSONField(_("triggers"), default=list, blank=True)
+    # Days before the deadline whose reminder went out, e.g. "7 3": a reminder is sent once.
+    reminded = models.CharField(_("reminders sent"), max_length=20, blank=True)
 
     class Meta:
         ordering = ["campaign_id", "region_code", "id"]
@@ -132,6 +151,10 @@ class RiskReport(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
     risk_reasons = models.JSONField(_("reasons per risk"), default=dict, blank=True)
+    # The report's identity across platforms (exchange format): importing the same report twice
+    # finds it by this id and changes nothing.
+    exchange_id = models.UUIDField(_("exchange id"), default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(_("imported from"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["task_id", "number"]
@@ -179,3 +202,151 @@ class CampaignProgress(models.Model):
 
     def audit_scope(self) -> tuple[str, int | None]:
         return self.region_code, None
+
+
+class CampaignSectorProgress(models.Model):
+    """Counts of a campaign's tasks by town, key sector and state (an enterprise can be in
+    several key sectors, so these rows do not sum to the campaign's total)."""
+
+    campaign = models.ForeignKey(
+        ReportingCampaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="sector_progress",
+    )
+    region_code = models.CharField(_("region code"), max_length=12)
+    sector = models.CharField(_("key sector"), max_length=20)
+    state = models.CharField(_("state"), max_length=12, choices=TaskState.choices)
+    tasks = models.IntegerField(_("tasks"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "region_code", "sector", "state"], name="campaign_sector_progress_unique"
+            )
+        ]
+        verbose_name = _("campaign progress by key sector")
+        verbose_name_plural = _("campaign progress by key sector")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.region_code} {self.sector} {self.state}"
+
+    def audit_scope(self) -> tuple[str, int | None]:
+        return self.region_code, None
+
+
+class CampaignDaily(models.Model):
+    """What happened on one day in one town of a campaign: first submissions, acceptances and
+    returns. The dashboard's trend sums these; the services add to them with each transition."""
+
+    campaign = models.ForeignKey(
+        ReportingCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="daily"
+    )
+    region_code = models.CharField(_("region code"), max_length=12)
+    day = models.DateField(_("day"))
+    submitted = models.IntegerField(_("first submissions"), default=0)
+    accepted = models.IntegerField(_("accepted"), default=0)
+    returned = models.IntegerField(_("returned"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "region_code", "day"], name="campaign_daily_unique")
+        ]
+        verbose_name = _("campaign day")
+        verbose_name_plural = _("campaign days")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.region_code} {self.day}"
+
+    def audit_scope(self) -> tuple[str, int | None]:
+        return self.region_code, None
+
+
+class Bulletin(models.Model):
+    """A published ranking (通报) of the regions one level below `region` by completion rate in
+    a campaign on a day, with the change since the previous bulletin. Rows are kept as
+    published; the Excel and PDF are rendered from them."""
+
+    campaign = models.ForeignKey(
+        ReportingCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="bulletins"
+    )
+    region = models.ForeignKey(
+        "core.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    date = models.DateField(_("date"))
+    # [{"code", "name", "tasks", "submitted", "accepted", "rate", "rank", "previous_rate",
+    #   "change", "lagging"}], ranked.
+    rows = models.JSONField(_("rows"), default=list)
+    totals = models.JSONField(_("totals"), default=dict)
+    created_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "region_id", "-id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "region", "date"], name="bulletin_unique")]
+        verbose_name = _("bulletin")
+        verbose_name_plural = _("bulletins")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.region_id} {self.date}"
+
+    def audit_scope(self) -> tuple[str, int | None]:
+        return self.region_id, None
+
+
+class EnforcementCase(models.Model):
+    """An enterprise on an enforcement list: it did not file by the deadline (`overdue`) or its
+    report was found false (`false_report`), and how the regulator handled it."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=EnforcementKind.choices)
+    task = models.ForeignKey(
+        ReportTask, verbose_name=_("task"), on_delete=models.CASCADE, related_name="enforcement_cases"
+    )
+    report = models.ForeignKey(
+        RiskReport,
+        verbose_name=_("report"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    region_code = models.CharField(_("region code"), max_length=12)
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.TextField(_("finding"), blank=True)
+    recorded_by = models.ForeignKey(
+        "core.User", verbose_name=_("recorded by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    case_number = models.CharField(_("case number"), max_length=60, blank=True)
+    action = models.CharField(_("action taken"), max_length=200, blank=True)
+    handled_on = models.DateField(_("handled on"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("handled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["task", "kind"], name="enforcement_case_unique")]
+        indexes = [models.Index(fields=["kind", "region_code"], name="enforcement_case_list")]
+        verbose_name = _("enforcement case")
+        verbose_name_plural = _("enforcement cases")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.enterprise_id}"
+
+    def audit_scope(self) -> tuple[str, int | None]:
+        return self.region_code, self.enterprise_id

@@ -7,11 +7,12 @@ count tasks live."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from saferisk.core.audit import audit_record
@@ -20,7 +21,7 @@ from saferisk.core.errors import DomainError, Forbidden, NotFound
 from saferisk.core.models import KeySector, Region, User
 from saferisk.core.scoping import can, scoped
 from saferisk.enterprises.models import Enterprise
-from saferisk.reporting import snapshot
+from saferisk.reporting import progress, snapshot
 from saferisk.reporting.choices import CampaignKind, ReportState, ScaleScope, TaskState
 from saferisk.reporting.models import CampaignProgress, ReportingCampaign, ReportTask, RiskReport
 
@@ -77,6 +78,40 @@ def _campaign_enterprises(actor: User, campaign: ReportingCampaign, key_sectors:
     if key_sectors:
         qs = qs.filter(key_sectors__in=key_sectors).distinct()
     return qs
+
+
+def _create_tasks(campaign: ReportingCampaign, enterprises: Any) -> int:
+    """One task per enterprise, due on the deadline, carrying the enterprise's region, division,
+    scale and key sectors as they are today (the dashboards' dimensions). Written in batches."""
+    sectors: dict[int, list[str]] = defaultdict(list)
+    through = Enterprise.key_sectors.through
+    for enterprise_id, code in (
+        through.objects.filter(enterprise__in=enterprises.values("pk"))
+        .order_by("keysector_id")
+        .values_list("enterprise_id", "keysector_id")
+    ):
+        sectors[enterprise_id].append(code)
+    rows = enterprises.values_list("pk", "region_id", "industry_id", "above_scale").order_by("pk")
+    batch: list[ReportTask] = []
+    total = 0
+    for pk, region_id, industry_id, above in rows.iterator(chunk_size=BATCH):
+        batch.append(
+            ReportTask(
+                campaign=campaign,
+                enterprise_id=pk,
+                region_code=region_id,
+                division=(industry_id or "")[:2],
+                above_scale=above,
+                key_sectors=" ".join(sectors.get(pk, [])),
+                due_on=campaign.deadline,
+            )
+        )
+        if len(batch) >= BATCH:
+            ReportTask.objects.bulk_create(batch)
+            total += len(batch)
+            batch = []
+    ReportTask.objects.bulk_create(batch)
+    return total + len(batch)
 
 
 @transaction.atomic
@@ -139,41 +174,11 @@ def campaign_open(*, actor: User, data: Mapping[str, Any]) -> ReportingCampaign:
         raise DomainError(
             "campaign_overlaps", f"所选范围内已有企业在{year}年同类报告活动中，不能重复发起", field="region"
         )
-    rows = enterprises.values_list("pk", "region_id", "industry_id", "above_scale").order_by("pk")
-    batch: list[ReportTask] = []
-    total = 0
-    for pk, region_id, industry_id, above in rows.iterator(chunk_size=BATCH):
-        batch.append(
-            ReportTask(
-                campaign=campaign,
-                enterprise_id=pk,
-                region_code=region_id,
-                division=(industry_id or "")[:2],
-                above_scale=above,
-                due_on=deadline,
-            )
-        )
-        if len(batch) >= BATCH:
-            ReportTask.objects.bulk_create(batch)
-            total += len(batch)
-            batch = []
-    ReportTask.objects.bulk_create(batch)
-    total += len(batch)
-    CampaignProgress.objects.bulk_create(
-        CampaignProgress(
-            campaign=campaign,
-            region_code=row["region_code"],
-            division=row["division"],
-            above_scale=row["above_scale"],
-            state=TaskState.NOT_STARTED,
-            tasks=row["n"],
-        )
-        for row in ReportTask.objects.filter(campaign=campaign)
-        .values("region_code", "division", "above_scale")
-        .annotate(n=Count("id"))
-    )
+    total = _create_tasks(campaign, enterprises)
+    progress.rebuild(campaign)
+    campaign.region_points = progress.region_points(campaign)
     campaign.enterprises = total
-    campaign.save(update_fields=["enterprises"])
+    campaign.save(update_fields=["enterprises", "region_points"])
     audit_record(
         actor=actor,
         action="reporting_campaign.opened",
@@ -206,43 +211,6 @@ def annual_campaign_open(*, actor: User, year: int) -> ReportingCampaign:
             "deadline": dt.date(year, 3, 31),
         },
     )
-
-
-# --- Progress -------------------------------------------------------------------------------------
-
-
-def _move(task: ReportTask, old: str, new: str, *, nil: bool = False, major: int = 0, large: int = 0) -> None:
-    """Move one task from state `old` to `new` in the progress counts (accepted reports carry
-    their reportable risks and nil flag; leaving `accepted` takes them away again)."""
-    key: dict[str, Any] = {
-        "campaign_id": task.campaign_id,
-        "region_code": task.region_code,
-        "division": task.division,
-        "above_scale": task.above_scale,
-    }
-    sign_old = {"major": -major, "large": -large, "nil": -int(nil)} if old == TaskState.ACCEPTED else {}
-    CampaignProgress.objects.filter(**key, state=old).update(
-        tasks=F("tasks") - 1, **{k: F(k) + v for k, v in sign_old.items()}
-    )
-    row, _ = CampaignProgress.objects.get_or_create(**key, state=new)
-    extra = {"major": major, "large": large, "nil": int(nil)} if new == TaskState.ACCEPTED else {}
-    CampaignProgress.objects.filter(pk=row.pk).update(
-        tasks=F("tasks") + 1, **{k: F(k) + v for k, v in extra.items()}
-    )
-
-
-def _set_state(task: ReportTask, new: str, report: RiskReport | None = None) -> None:
-    old = task.state
-    if old == new:
-        return
-    accepted = task.reports.filter(state=ReportState.ACCEPTED).order_by("-number").first()
-    source = report if new == TaskState.ACCEPTED else accepted
-    if source is None:
-        _move(task, old, new)
-    else:
-        _move(task, old, new, nil=source.nil, major=source.major_count, large=source.large_count)
-    task.state = new
-    task.version += 1
 
 
 # --- Reports --------------------------------------------------------------------------------------
@@ -303,7 +271,7 @@ def report_prepare(*, actor: User, task: ReportTask, data: Mapping[str, Any] | N
     report.prepared_by = actor
     report.prepared_at = timezone.now()
     report.save()
-    _set_state(task, TaskState.DRAFT)
+    progress.set_state(task, TaskState.DRAFT)
     task.save(update_fields=["state", "version"])
     audit_record(
         actor=actor,
@@ -347,7 +315,7 @@ def report_submit(*, actor: User, task: ReportTask, declared: bool) -> RiskRepor
     if report.prepared_by_id is None:
         report.prepared_by, report.prepared_at = actor, now
     report.save()
-    _set_state(task, TaskState.SUBMITTED)
+    progress.set_state(task, TaskState.SUBMITTED)
     task.submitted_at = now
     task.nil = report.nil
     task.save(update_fields=["state", "version", "submitted_at", "nil"])
@@ -400,7 +368,7 @@ def report_review(
     report.review_comment = comment[:2000]
     report.risk_reasons = reasons
     report.save()
-    _set_state(task, TaskState.ACCEPTED if accept else TaskState.RETURNED, report)
+    progress.set_state(task, TaskState.ACCEPTED if accept else TaskState.RETURNED, report)
     task.accepted_at = report.reviewed_at if accept else None
     task.save(update_fields=["state", "version", "accepted_at"])
     audit_record(
