@@ -7,7 +7,6 @@ count tasks live."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +20,7 @@ from saferisk.core.errors import DomainError, Forbidden, NotFound
 from saferisk.core.models import KeySector, Region, User
 from saferisk.core.scoping import can, scoped
 from saferisk.enterprises.models import Enterprise
-from saferisk.reporting import progress, snapshot
+from saferisk.reporting import bulk, progress, snapshot
 from saferisk.reporting.choices import CampaignKind, ReportState, ScaleScope, TaskState
 from saferisk.reporting.models import CampaignProgress, ReportingCampaign, ReportTask, RiskReport
 
@@ -78,40 +77,6 @@ def _campaign_enterprises(actor: User, campaign: ReportingCampaign, key_sectors:
     if key_sectors:
         qs = qs.filter(key_sectors__in=key_sectors).distinct()
     return qs
-
-
-def _create_tasks(campaign: ReportingCampaign, enterprises: Any) -> int:
-    """One task per enterprise, due on the deadline, carrying the enterprise's region, division,
-    scale and key sectors as they are today (the dashboards' dimensions). Written in batches."""
-    sectors: dict[int, list[str]] = defaultdict(list)
-    through = Enterprise.key_sectors.through
-    for enterprise_id, code in (
-        through.objects.filter(enterprise__in=enterprises.values("pk"))
-        .order_by("keysector_id")
-        .values_list("enterprise_id", "keysector_id")
-    ):
-        sectors[enterprise_id].append(code)
-    rows = enterprises.values_list("pk", "region_id", "industry_id", "above_scale").order_by("pk")
-    batch: list[ReportTask] = []
-    total = 0
-    for pk, region_id, industry_id, above in rows.iterator(chunk_size=BATCH):
-        batch.append(
-            ReportTask(
-                campaign=campaign,
-                enterprise_id=pk,
-                region_code=region_id,
-                division=(industry_id or "")[:2],
-                above_scale=above,
-                key_sectors=" ".join(sectors.get(pk, [])),
-                due_on=campaign.deadline,
-            )
-        )
-        if len(batch) >= BATCH:
-            ReportTask.objects.bulk_create(batch)
-            total += len(batch)
-            batch = []
-    ReportTask.objects.bulk_create(batch)
-    return total + len(batch)
 
 
 @transaction.atomic
@@ -174,7 +139,7 @@ def campaign_open(*, actor: User, data: Mapping[str, Any]) -> ReportingCampaign:
         raise DomainError(
             "campaign_overlaps", f"所选范围内已有企业在{year}年同类报告活动中，不能重复发起", field="region"
         )
-    total = _create_tasks(campaign, enterprises)
+    total = bulk.create_tasks(campaign, enterprises)
     progress.rebuild(campaign)
     campaign.region_points = progress.region_points(campaign)
     campaign.enterprises = total
