@@ -83,3 +83,45 @@ def reportable_risks(enterprise: Enterprise) -> list[dict[str, Any]]:
 def missing_fields(data: dict[str, Any]) -> list[str]:
     """Labels of the required enterprise fields that are blank."""
     return [label for field, label in REQUIRED_ENTERPRISE_FIELDS.items() if not data.get(field)]
+
+
+# Fields compared between two snapshots of a risk (the identity fields `id` and `version` are not).
+COMPARED_FIELDS = (
+    "name",
+    "place",
+    "part",
+    "activity",
+    "level",
+    "residual_level",
+    "accident_types",
+    "measures",
+    "control_tier",
+    "department",
+    "owner_name",
+    "owner_phone",
+    "emergency_measures",
+    "catalog_item",
+)
+
+
+def diff(old_risks: list[dict[str, Any]], new_risks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """What changed between two reports' risks, matched by risk id: risks added, risks removed
+    (retired, or no longer MAJOR/LARGE) and risks changed with each changed field as
+    [old, new]. A change report shows this against the last accepted report."""
+    old_by_id = {r["id"]: r for r in old_risks}
+    new_by_id = {r["id"]: r for r in new_risks}
+    changed = []
+    for rid, new in new_by_id.items():
+        old = old_by_id.get(rid)
+        if old is None:
+            continue
+        fields = {f: [old.get(f), new.get(f)] for f in COMPARED_FIELDS if old.get(f) != new.get(f)}
+        if fields:
+            changed.append(
+                {"id": rid, "name": new.get("name", ""), "level": new.get("level"), "fields": fields}
+            )
+    return {
+        "added": [r for rid, r in new_by_id.items() if rid not in old_by_id],
+        "removed": [r for rid, r in old_by_id.items() if rid not in new_by_id],
+        "changed": changed,
+    }
