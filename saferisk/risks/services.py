@@ -273,7 +273,9 @@ def _commit(
     **extra: Any,
 ) -> None:
     """Store the version `after` and its audit event (the risk itself is already saved), mark
-    the risk re-assessed in open re-assessment tasks (`reassessed`), refresh the summary."""
+    the risk re-assessed in open re-assessment tasks (`reassessed`), make a change report due
+    when what the enterprise reports changed, refresh the summary."""
+    from saferisk.reporting.changes import risk_changed
     from saferisk.risks.reassessment import mark_reassessed
     from saferisk.risks.summary import refresh_summary
 
@@ -281,6 +283,7 @@ def _commit(
     audit_record(actor=actor, action=action, obj=risk, changes={**diff(before, after), **extra})
     if reassessed:
         mark_reassessed(actor=actor, risk=risk)
+    risk_changed(actor=actor, risk=risk, before=before, after=after)
     refresh_summary(risk.enterprise)
 
 

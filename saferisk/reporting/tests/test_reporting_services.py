@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.utils import timezone
 
 from saferisk.core.errors import DomainError, Forbidden, NotFound
@@ -62,13 +62,17 @@ def _independent(campaign: Any, prefix: str = "") -> dict[str, int]:
         .annotate(n=Count("id"))
         .values_list("state", "n")
     )
-    accepted = RiskReport.objects.filter(task__campaign=campaign, state="accepted")
-    sums = accepted.aggregate(major=Sum("major_count"), large=Sum("large_count"))
+    # The figures of an accepted task are those of its latest accepted report.
+    latest = {}
+    for report in RiskReport.objects.filter(
+        task__campaign=campaign, task__state="accepted", state="accepted"
+    ).order_by("number"):
+        latest[report.task_id] = report
     return {
         **counts,
-        "major": sums["major"] or 0,
-        "large": sums["large"] or 0,
-        "nil": accepted.filter(nil=True).count(),
+        "major": sum(r.major_count for r in latest.values()),
+        "large": sum(r.large_count for r in latest.values()),
+        "nil": sum(1 for r in latest.values() if r.nil),
     }
 
 
