@@ -336,6 +336,17 @@ def build_demo(*, enterprises: int = 2000, seed: int = 7) -> dict[str, int]:
                 seed=seed,
             )
         )
+        from saferisk.reporting.demo import build_demo_reporting
+
+        counts.update(
+            build_demo_reporting(
+                regulator=User.objects.get(username="province_regulator"),
+                reviewer=User.objects.get(username="county_regulator"),
+                county=EXAMPLE_COUNTY,
+                keep=example[0],
+                seed=seed,
+            )
+        )
     return counts
 
 

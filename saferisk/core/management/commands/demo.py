@@ -43,7 +43,8 @@ class Command(BaseCommand):
                 counts = build_demo(enterprises=options["enterprises"], seed=options["seed"])
             self.stdout.write(
                 f"已生成演示数据：企业 {counts['enterprises']} 家，用户 {counts['users']} 个，"
-                f"风险 {counts.get('risks', 0)} 条。"
+                f"风险 {counts.get('risks', 0)} 条，"
+                f"年度风险报告活动覆盖企业 {counts.get('campaign_tasks', 0)} 家（已模拟填报 {counts.get('reports', 0)} 家）。"
             )
         self.stdout.write(f"数据准备用时 {time.monotonic() - started:.1f} 秒。")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
