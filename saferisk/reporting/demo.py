@@ -88,15 +88,15 @@ def _simulate(
         major_count=sum(1 for r in risks if r["level"] == "MAJOR"),
         large_count=sum(1 for r in risks if r["level"] == "LARGE"),
         nil=not risks,
-        prepared_at=_at(day, rng),
     )
+    submitted_at = _at(day, rng)
+    report.prepared_at = submitted_at
     if state == TaskState.DRAFT:
         report.save()
         task.state = state
         task.save(update_fields=["state"])
         return
     report.state = ReportState.SUBMITTED
-    submitted_at = report.prepared_at
     report.submitted_at = submitted_at
     report.declaration = DECLARATION
     task.submitted_at = report.submitted_at
