@@ -6,7 +6,16 @@ from django.db.models import Q
 
 from saferisk.core.choices import Role
 from saferisk.core.scoping import NOTHING, ScopeRule, register_scope
-from saferisk.reporting.models import CampaignProgress, ReportingCampaign, ReportTask, RiskReport
+from saferisk.reporting.models import (
+    Bulletin,
+    CampaignDaily,
+    CampaignProgress,
+    CampaignSectorProgress,
+    EnforcementCase,
+    ReportingCampaign,
+    ReportTask,
+    RiskReport,
+)
 
 
 def _campaign_q(user: Any, action: str) -> Q:
@@ -37,3 +46,11 @@ register_scope(
     ),
 )
 register_scope(CampaignProgress, ScopeRule(region="region_code"))
+register_scope(CampaignSectorProgress, ScopeRule(region="region_code"))
+register_scope(CampaignDaily, ScopeRule(region="region_code"))
+# A bulletin ranks the regions below its region: seen by the regulators of that region and above.
+register_scope(Bulletin, ScopeRule(region="region_id"))
+register_scope(
+    EnforcementCase,
+    ScopeRule(region="region_code", enterprise="enterprise_id", industry="enterprise__industry"),
+)
