@@ -105,13 +105,16 @@ def rebuild(campaign: ReportingCampaign) -> None:
 
 
 def region_points(campaign: ReportingCampaign) -> dict[str, list[float]]:
-    """Where each town's enterprises of the campaign are on average (for the completion map)."""
+    """Where each town's enterprises of the campaign are on average, and how many of them are
+    located: {town: [lat, lng, n]}. The completion map puts a region's circle at its towns'
+    points weighted by n."""
     rows = (
         ReportTask.objects.filter(campaign=campaign, enterprise__latitude__isnull=False)
+        .order_by()
         .values("region_code")
-        .annotate(lat=Avg("enterprise__latitude"), lng=Avg("enterprise__longitude"))
+        .annotate(lat=Avg("enterprise__latitude"), lng=Avg("enterprise__longitude"), n=Count("id"))
     )
-    return {r["region_code"]: [round(float(r["lat"]), 5), round(float(r["lng"]), 5)] for r in rows}
+    return {r["region_code"]: [round(float(r["lat"]), 5), round(float(r["lng"]), 5), r["n"]] for r in rows}
 
 
 def _key(task: ReportTask) -> dict[str, Any]:
