@@ -21,7 +21,7 @@ from saferisk.core.models import KeySector, Region, User
 from saferisk.core.scoping import can, scoped
 from saferisk.enterprises.models import Enterprise
 from saferisk.reporting import bulk, progress, snapshot
-from saferisk.reporting.choices import CampaignKind, ReportState, ScaleScope, TaskState
+from saferisk.reporting.choices import CampaignKind, CampaignStatus, ReportState, ScaleScope, TaskState
 from saferisk.reporting.models import CampaignProgress, ReportingCampaign, ReportTask, RiskReport
 
 BATCH = 5000
@@ -79,9 +79,10 @@ def _campaign_enterprises(actor: User, campaign: ReportingCampaign, key_sectors:
     return qs
 
 
-@transaction.atomic
-def campaign_open(*, actor: User, data: Mapping[str, Any]) -> ReportingCampaign:
-    """Open a campaign and make a task, due on its deadline, for every enterprise it covers."""
+def _campaign_fields(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The campaign's fields from `data`, checked: a known kind, a region inside the actor's
+    jurisdiction, sub-regions inside it, a scale, 2–4 digit industry prefixes, known key
+    sectors, an opening date and a deadline not before it."""
     _require_regulator(actor)
     kind = data.get("kind")
     if kind not in CampaignKind.values:
@@ -113,29 +114,63 @@ def campaign_open(*, actor: User, data: Mapping[str, Any]) -> ReportingCampaign:
     deadline = _date(data.get("deadline"), "deadline", "截止日期")
     if deadline < opens_on:
         raise DomainError("deadline_before_opening", "截止日期不能早于开始日期", field="deadline")
-    year = int(data.get("year") or opens_on.year)
+    try:
+        year = int(data.get("year") or opens_on.year)
+    except (TypeError, ValueError):
+        raise DomainError("year_invalid", "年度应为四位数字", field="year") from None
+    if not 2000 <= year <= 2100:
+        raise DomainError("year_invalid", "年度应为四位数字", field="year")
     name = str(data.get("name") or "").strip() or f"{region.name}{year}年{CampaignKind(kind).label}"
-    campaign = ReportingCampaign.objects.create(
-        kind=kind,
-        year=year,
-        name=name[:100],
-        region=region,
-        scope_regions=scope_regions,
-        scale=scale,
-        industry_prefixes=" ".join(words),
-        opens_on=opens_on,
-        deadline=deadline,
-        opened_by=actor,
-    )
-    campaign.key_sectors.set(KeySector.objects.filter(code__in=key_sectors))
-    enterprises = _campaign_enterprises(actor, campaign, key_sectors)
-    already = ReportTask.objects.filter(
+    return {
+        "kind": kind,
+        "year": year,
+        "name": name[:100],
+        "region": region,
+        "scope_regions": scope_regions,
+        "scale": scale,
+        "industry_prefixes": " ".join(words),
+        "opens_on": opens_on,
+        "deadline": deadline,
+        "key_sectors": key_sectors,
+    }
+
+
+def _already_covered(kind: str, year: int, enterprises: Any) -> Any:
+    """Tasks of `enterprises` in open campaigns of the same kind and year."""
+    return ReportTask.objects.filter(
         campaign__kind=kind,
         campaign__year=year,
         enterprise__in=enterprises.values("pk"),
-        campaign__status="open",
+        campaign__status=CampaignStatus.OPEN,
     )
-    if kind != CampaignKind.CHANGE and already.exists():
+
+
+def campaign_coverage(*, actor: User, data: Mapping[str, Any]) -> dict[str, int]:
+    """What opening a campaign with `data` would do, without opening it: how many enterprises
+    it covers and how many of them are already in an open campaign of the same kind and year
+    (which blocks a first or annual campaign). Raises like `campaign_open` on bad data."""
+    fields = _campaign_fields(actor, data)
+    key_sectors = fields.pop("key_sectors")
+    campaign = ReportingCampaign(**fields)
+    enterprises = _campaign_enterprises(actor, campaign, key_sectors)
+    overlapping = 0
+    if fields["kind"] != CampaignKind.CHANGE:
+        overlapping = _already_covered(fields["kind"], fields["year"], enterprises).count()
+    return {"enterprises": enterprises.count(), "overlapping": overlapping}
+
+
+@transaction.atomic
+def campaign_open(*, actor: User, data: Mapping[str, Any]) -> ReportingCampaign:
+    """Open a campaign and make a task, due on its deadline, for every enterprise it covers."""
+    fields = _campaign_fields(actor, data)
+    key_sectors = fields.pop("key_sectors")
+    kind, year, region = fields["kind"], fields["year"], fields["region"]
+    scope_regions, scale, words = fields["scope_regions"], fields["scale"], fields["industry_prefixes"]
+    opens_on, deadline = fields["opens_on"], fields["deadline"]
+    campaign = ReportingCampaign.objects.create(**fields, opened_by=actor)
+    campaign.key_sectors.set(KeySector.objects.filter(code__in=key_sectors))
+    enterprises = _campaign_enterprises(actor, campaign, key_sectors)
+    if kind != CampaignKind.CHANGE and _already_covered(kind, year, enterprises).exists():
         raise DomainError(
             "campaign_overlaps", f"所选范围内已有企业在{year}年同类报告活动中，不能重复发起", field="region"
         )
@@ -154,7 +189,7 @@ def campaign_open(*, actor: User, data: Mapping[str, Any]) -> ReportingCampaign:
             "region": region.code,
             "scope_regions": scope_regions,
             "scale": scale,
-            "industry_prefixes": " ".join(words),
+            "industry_prefixes": words,
             "key_sectors": key_sectors,
             "opens_on": opens_on.isoformat(),
             "deadline": deadline.isoformat(),
@@ -178,6 +213,31 @@ def annual_campaign_open(*, actor: User, year: int) -> ReportingCampaign:
     )
 
 
+@transaction.atomic
+def campaign_close(*, actor: User, campaign: ReportingCampaign) -> ReportingCampaign:
+    """Close a campaign when its round is over: its enterprises can no longer prepare or submit
+    in it (reports already submitted can still be reviewed), and the same kind of campaign for
+    the same year can be opened again for them. Only a regulator whose jurisdiction contains
+    the campaign's region closes it (a county cannot close the province's campaign)."""
+    if not can(actor, "view", campaign):
+        raise NotFound()
+    _require_regulator(actor)
+    if not can(actor, "change", campaign):
+        raise Forbidden("只有发起地区的监管部门可以关闭报告活动", code="campaign_not_yours")
+    campaign = ReportingCampaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status == CampaignStatus.CLOSED:
+        raise DomainError("campaign_closed", "报告活动已关闭", field="status")
+    campaign.status = CampaignStatus.CLOSED
+    campaign.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="reporting_campaign.closed",
+        obj=campaign,
+        changes={"status": [CampaignStatus.OPEN, CampaignStatus.CLOSED]},
+    )
+    return campaign
+
+
 # --- Reports --------------------------------------------------------------------------------------
 
 
@@ -193,6 +253,11 @@ def _require_enterprise_user(actor: User, task: ReportTask, *, principal: bool =
 
 def _locked(task: ReportTask) -> ReportTask:
     return ReportTask.objects.select_for_update().select_related("campaign", "enterprise").get(pk=task.pk)
+
+
+def _require_open(task: ReportTask) -> None:
+    if task.campaign.status == CampaignStatus.CLOSED:
+        raise DomainError("campaign_closed", "报告活动已关闭，不能再填报或提交", field="campaign")
 
 
 def _draft(task: ReportTask) -> RiskReport:
@@ -228,6 +293,7 @@ def report_prepare(*, actor: User, task: ReportTask, data: Mapping[str, Any] | N
     an explanation for each catalogue item of the completeness gap."""
     _require_enterprise_user(actor, task)
     task = _locked(task)
+    _require_open(task)
     if task.state in (TaskState.SUBMITTED, TaskState.ACCEPTED):
         raise DomainError("report_not_editable", "报告已提交，审核退回后才能修改", field="state")
     report = _draft(task)
@@ -248,17 +314,26 @@ def report_prepare(*, actor: User, task: ReportTask, data: Mapping[str, Any] | N
 
 
 @transaction.atomic
-def report_submit(*, actor: User, task: ReportTask, declared: bool) -> RiskReport:
+def report_submit(
+    *,
+    actor: User,
+    task: ReportTask,
+    declared: bool,
+    gap_explanations: Mapping[str, Any] | None = None,
+) -> RiskReport:
     """The principal declares the report true and complete and submits it. The snapshot is
-    taken again at this moment: what is submitted is the register as it stands now."""
+    taken again at this moment: what is submitted is the register as it stands now. The
+    explanations of the gap are the draft's, or `gap_explanations` when the principal gives
+    them with the submission (the page sends what is in its text boxes)."""
     _require_enterprise_user(actor, task, principal=True)
     task = _locked(task)
+    _require_open(task)
     if task.state not in (TaskState.DRAFT, TaskState.RETURNED, TaskState.NOT_STARTED):
         raise DomainError("report_not_submittable", "该报告已提交或已通过审核", field="state")
     if not declared:
         raise DomainError("declaration_required", "请确认报告内容真实、准确、完整", field="declared")
     report = _draft(task)
-    previous = report.gap_explanations
+    previous = report.gap_explanations if gap_explanations is None else gap_explanations
     _freeze(report, task.enterprise)
     missing = snapshot.missing_fields(report.enterprise_data)
     if missing:
