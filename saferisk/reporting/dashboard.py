@@ -41,6 +41,9 @@ from saferisk.core.scoping import scoped
 from saferisk.enterprises.selectors import NEXT_LEVEL
 from saferisk.reporting.choices import CampaignKind, CampaignStatus, TaskState
 from saferisk.reporting.models import (
+    CampaignCountyDaily,
+    CampaignCountyProgress,
+    CampaignCountySectorProgress,
     CampaignDaily,
     CampaignProgress,
     CampaignSectorProgress,
@@ -154,19 +157,42 @@ def dashboard_scope(user: User, campaign: ReportingCampaign, region_code: str | 
     )
 
 
-def _summary(scope: Scope, model: Any) -> QuerySet[Any]:
-    """Summary rows of the campaign under the chosen region that the user may see. The chosen
-    region lies inside the user's jurisdiction (`dashboard_scope`), and the jurisdiction filter
-    is applied again here so no caller can widen it."""
+def under(field: str, prefix: str) -> Q:
+    """Codes in `field` that start with `prefix`, written so the index on the code serves it: a
+    range (32 ≤ code < 33) besides the LIKE, which PostgreSQL cannot seek under a non-C
+    collation. Region codes are digits, so the next prefix is the number plus one."""
+    if not prefix.isdigit():
+        return Q(**{f"{field}__startswith": prefix})
+    upper = str(int(prefix) + 1).zfill(len(prefix))
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper, f"{field}__startswith": prefix})
+
+
+TOWN_TABLES = {"progress": CampaignProgress, "sector": CampaignSectorProgress, "daily": CampaignDaily}
+COUNTY_TABLES = {
+    "progress": CampaignCountyProgress,
+    "sector": CampaignCountySectorProgress,
+    "daily": CampaignCountyDaily,
+}
+
+
+def _summary(scope: Scope, kind: str) -> QuerySet[Any]:
+    """Summary rows (`kind`: progress, sector or daily) of the campaign under the chosen region
+    that the user may see. A province or a city reads the county rollups (their child regions
+    are cities or counties); a county or a town reads the town rows. The user's jurisdiction is
+    applied again here (the chosen region lies inside it already), and a department's regulator
+    gets only the progress rows of its divisions: the other summaries have no division."""
     user = scope.user
-    qs = model.objects.filter(campaign=scope.campaign, region_code__startswith=scope.prefix)
+    county_level = scope.region.level in (RegionLevel.PROVINCE, RegionLevel.CITY)
+    model = (COUNTY_TABLES if county_level else TOWN_TABLES)[kind]
+    qs = model.objects.filter(campaign=scope.campaign)
     if not user.is_admin:
-        qs = qs.filter(region_code__startswith=user.jurisdiction_prefix or "-")
+        prefix = user.jurisdiction_prefix
+        if not prefix or (scope.divisions is not None and kind != "progress"):
+            return model.objects.none()
+        qs = qs.filter(region_code__startswith=prefix)
     if scope.divisions is not None:
-        if model is not CampaignProgress:
-            return qs.none()
         qs = qs.filter(division__in=sorted(scope.divisions))
-    return qs.order_by()
+    return qs.filter(under("region_code", scope.prefix)).order_by()
 
 
 def scoped_tasks(scope: Scope) -> QuerySet[ReportTask]:
@@ -227,7 +253,7 @@ def progress_rows(scope: Scope) -> list[dict[str, Any]]:
     under the chosen region. Every block but key sectors and the trend is cut from these rows
     (a province: 13 cities × ~40 divisions × 2 × 5 states at most)."""
     return list(
-        _summary(scope, CampaignProgress)
+        _summary(scope, "progress")
         .annotate(child=Substr("region_code", 1, scope.depth))
         .values("child", "division", "above_scale", "state")
         .annotate(tasks=Sum("tasks"), nil=Sum("nil"), major=Sum("major"), large=Sum("large"))
@@ -352,7 +378,7 @@ def sector_block(scope: Scope) -> list[dict[str, Any]] | None:
     department's regulator: these summaries carry no division."""
     if scope.department:
         return None
-    sums = _summary(scope, CampaignSectorProgress).values_list("sector", "state").annotate(n=Sum("tasks"))
+    sums = _summary(scope, "sector").values_list("sector", "state").annotate(n=Sum("tasks"))
     groups: dict[str, dict[str, int]] = defaultdict(_empty)
     for sector, state, n in sums:
         groups[sector][state] += n or 0
@@ -373,7 +399,7 @@ def trend_block(scope: Scope, tasks: int) -> dict[str, Any] | None:
         return None
     sums = {
         day: (s or 0, a or 0, r or 0)
-        for day, s, a, r in _summary(scope, CampaignDaily)
+        for day, s, a, r in _summary(scope, "daily")
         .values_list("day")
         .annotate(s=Sum("submitted"), a=Sum("accepted"), r=Sum("returned"))
         .values_list("day", "s", "a", "r")
@@ -600,5 +626,5 @@ def region_names_of(codes: Iterable[str]) -> dict[str, str]:
 
 def divisions_in(scope: Scope) -> list[str]:
     """The divisions with tasks under the chosen region (from the summary), for a filter."""
-    rows = _summary(scope, CampaignProgress).filter(tasks__gt=0).values_list("division", flat=True).distinct()
+    rows = _summary(scope, "progress").filter(tasks__gt=0).values_list("division", flat=True).distinct()
     return sorted(set(rows))

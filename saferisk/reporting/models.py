@@ -107,6 +107,15 @@ class ReportTask(models.Model):
         indexes = [
             models.Index(fields=["campaign", "state", "region_code"], name="report_task_campaign_state"),
             models.Index(fields=["enterprise", "campaign"], name="report_task_enterprise"),
+            # The dashboard's lists in their order (region, id): the unfiled and the nil filers.
+            models.Index(
+                fields=["campaign", "region_code", "id"],
+                name="report_task_unfiled",
+                condition=models.Q(state__in=["not_started", "draft", "returned"]),
+            ),
+            models.Index(
+                fields=["campaign", "region_code", "id"], name="report_task_nil", condition=models.Q(nil=True)
+            ),
         ]
         verbose_name = _("report task")
         verbose_name_plural = _("report tasks")
@@ -350,3 +359,97 @@ class EnforcementCase(models.Model):
 
     def audit_scope(self) -> tuple[str, int | None]:
         return self.region_code, self.enterprise_id
+
+
+# --- County rollups of the progress (read by the province's and cities' dashboards) ---------------
+# A town-level summary of a province holds hundreds of thousands of rows (1,400 towns × divisions
+# × scale × state), nearly as many as the tasks; a province or city dashboard reads the same
+# counts by county (~100 counties), kept in step by progress.py in the same transaction.
+
+
+class CampaignCountyProgress(models.Model):
+    """`CampaignProgress` summed by county (the first six digits of the region code)."""
+
+    campaign = models.ForeignKey(
+        ReportingCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
+    )
+    region_code = models.CharField(_("region code"), max_length=6)
+    division = models.CharField(_("industry division"), max_length=2)
+    above_scale = models.BooleanField(_("above scale"))
+    state = models.CharField(_("state"), max_length=12, choices=TaskState.choices)
+    tasks = models.IntegerField(_("tasks"), default=0)
+    nil = models.IntegerField(_("nil reports"), default=0)
+    major = models.IntegerField(_("major risks"), default=0)
+    large = models.IntegerField(_("large risks"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "region_code", "division", "above_scale", "state"],
+                name="campaign_county_progress_unique",
+            )
+        ]
+        verbose_name = _("campaign progress by county")
+        verbose_name_plural = _("campaign progress by county")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.region_code} {self.state}"
+
+    def audit_scope(self) -> tuple[str, int | None]:
+        return self.region_code, None
+
+
+class CampaignCountySectorProgress(models.Model):
+    """`CampaignSectorProgress` summed by county."""
+
+    campaign = models.ForeignKey(
+        ReportingCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
+    )
+    region_code = models.CharField(_("region code"), max_length=6)
+    sector = models.CharField(_("key sector"), max_length=20)
+    state = models.CharField(_("state"), max_length=12, choices=TaskState.choices)
+    tasks = models.IntegerField(_("tasks"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "region_code", "sector", "state"],
+                name="campaign_county_sector_unique",
+            )
+        ]
+        verbose_name = _("campaign progress by county and key sector")
+        verbose_name_plural = _("campaign progress by county and key sector")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.region_code} {self.sector} {self.state}"
+
+    def audit_scope(self) -> tuple[str, int | None]:
+        return self.region_code, None
+
+
+class CampaignCountyDaily(models.Model):
+    """`CampaignDaily` summed by county."""
+
+    campaign = models.ForeignKey(
+        ReportingCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
+    )
+    region_code = models.CharField(_("region code"), max_length=6)
+    day = models.DateField(_("day"))
+    submitted = models.IntegerField(_("first submissions"), default=0)
+    accepted = models.IntegerField(_("accepted"), default=0)
+    returned = models.IntegerField(_("returned"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "region_code", "day"], name="campaign_county_daily_unique"
+            )
+        ]
+        verbose_name = _("campaign day by county")
+        verbose_name_plural = _("campaign days by county")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.region_code} {self.day}"
+
+    def audit_scope(self) -> tuple[str, int | None]:
+        return self.region_code, None

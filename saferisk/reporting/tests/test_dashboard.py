@@ -415,18 +415,20 @@ def test_overdue_of_a_change_campaign_is_counted_by_due_date(world: Any) -> None
 # --- Trend and map ---------------------------------------------------------------------------------
 
 
-def test_trend_counts_today_and_the_cumulative_completion(world: Any, campaign: Any) -> None:
+def test_trend_counts_each_day_and_the_cumulative_completion(world: Any, campaign: Any) -> None:
     c, _e = campaign
     trend = dashboard_figures(world.province_regulator, c)["trend"]
-    assert trend["days"][-1] == TODAY.isoformat()
+    # From the opening to today (the transitions all happened today; sums guard against midnight).
+    assert trend["days"][0] == c.opens_on.isoformat()
+    assert trend["days"][-1] == timezone.localdate().isoformat()
     submitted = RiskReport.objects.filter(task__campaign=c, number=1).exclude(submitted_at=None).count()
-    assert trend["submitted"][-1] == submitted == 8  # first submissions only (a_metal's second is not)
-    assert trend["accepted"][-1] == 5
-    assert trend["returned"][-1] == 2
+    assert sum(trend["submitted"]) == submitted == 8  # first submissions only (a_metal's second is not)
+    assert sum(trend["accepted"]) == 5
+    assert sum(trend["returned"]) == 2
     assert trend["completion"][-1] == round(100 * 5 / 12, 1)
     county = dashboard_figures(world.county_regulator, c)["trend"]
-    assert county["accepted"][-1] == 5
-    assert county["submitted"][-1] == 5
+    assert sum(county["accepted"]) == 5
+    assert sum(county["submitted"]) == 5
 
 
 def test_map_circles_sit_at_the_weighted_towns_and_carry_the_rates(world: Any, campaign: Any) -> None:
@@ -542,3 +544,37 @@ def test_exports(world: Any, campaign: Any) -> None:
     r = client.get(reverse("reporting:dashboard_tasks"), {"campaign": c.pk, "kind": "nil", "format": "xlsx"})
     ws = load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
     assert ws.max_row - 1 == 4  # a2_metal, xw_chem, county_only, ent_a
+
+
+# --- The summaries themselves ------------------------------------------------------------------------
+
+
+def _summaries(campaign: ReportingCampaign) -> dict[str, set[tuple[Any, ...]]]:
+    """Every summary row of the campaign as (keys, counts), leaving out rows whose counts are
+    all zero (a row moved down to zero by the transitions is the same as one never written)."""
+    from saferisk.reporting import models
+
+    progress_counts = ("tasks", "nil", "major", "large")
+    tables = {
+        "CampaignProgress": (("region_code", "division", "above_scale", "state"), progress_counts),
+        "CampaignCountyProgress": (("region_code", "division", "above_scale", "state"), progress_counts),
+        "CampaignSectorProgress": (("region_code", "sector", "state"), ("tasks",)),
+        "CampaignCountySectorProgress": (("region_code", "sector", "state"), ("tasks",)),
+        "CampaignDaily": (("region_code", "day"), ("submitted", "accepted", "returned")),
+        "CampaignCountyDaily": (("region_code", "day"), ("submitted", "accepted", "returned")),
+    }
+    out = {}
+    for name, (keys, counts) in tables.items():
+        rows = getattr(models, name).objects.filter(campaign=campaign).values_list(*keys, *counts)
+        out[name] = {r for r in rows if any(r[len(keys) :])}
+    return out
+
+
+def test_rebuild_gives_the_rows_the_transitions_kept(world: Any, campaign: Any) -> None:
+    """The county rollups and the town rows, moved transition by transition, equal a rebuild
+    from the tasks and reports (so the dashboard reads the same after a repair)."""
+    c, _e = campaign
+    kept = _summaries(c)
+    assert kept["CampaignCountyProgress"]
+    progress.rebuild(c)
+    assert _summaries(c) == kept
