@@ -224,7 +224,7 @@ class CampaignSectorProgress(models.Model):
         related_name="sector_progress",
     )
     region_code = models.CharField(_("region code"), max_length=12)
-    sector = models.CharField(_("key sector"), max_length=20)
+    sector = models.CharField(_("key sector"), max_length=40)  # as long as KeySector.code
     state = models.CharField(_("state"), max_length=12, choices=TaskState.choices)
     tasks = models.IntegerField(_("tasks"), default=0)
 
@@ -406,7 +406,7 @@ class CampaignCountySectorProgress(models.Model):
         ReportingCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
     )
     region_code = models.CharField(_("region code"), max_length=6)
-    sector = models.CharField(_("key sector"), max_length=20)
+    sector = models.CharField(_("key sector"), max_length=40)  # as long as KeySector.code
     state = models.CharField(_("state"), max_length=12, choices=TaskState.choices)
     tasks = models.IntegerField(_("tasks"), default=0)
 
