@@ -187,7 +187,7 @@ def report_find_false(*, actor: User, report: RiskReport, reason: str) -> Enforc
     check): the enterprise goes on the 报告不实 list with the finding. The report itself stays
     as it was submitted (it is the evidence)."""
     _require(actor, report)
-    report = RiskReport.objects.select_for_update().select_related("task").get(pk=report.pk)
+    report = RiskReport.objects.select_for_update(of=("self",)).select_related("task").get(pk=report.pk)
     if report.state not in (ReportState.SUBMITTED, ReportState.ACCEPTED):
         raise DomainError("report_not_filed", "只能认定已提交或已通过审核的报告不实", field="report")
     reason = (reason or "").strip()
@@ -258,7 +258,11 @@ def case_handle(
     else:
         case = case_or_task
         _require(actor, case)
-    case = EnforcementCase.objects.select_for_update().select_related("task", "report").get(pk=case.pk)
+    case = (
+        EnforcementCase.objects.select_for_update(of=("self",))
+        .select_related("task", "report")
+        .get(pk=case.pk)
+    )
     case_number = (case_number or "").strip()
     action = (action or "").strip()
     if not case_number:

@@ -129,7 +129,7 @@ def enforcement_list(request: HttpRequest) -> HttpResponseBase:
     filters: dict[str, Any] = {"campaign": campaign, "region": region, "handled": handled, "q": q}
     qs: Any
     if tab == "overdue":
-        qs = enforcement.overdue_list(user=user, today=today, **filters).select_related("enterprise__region")
+        qs = enforcement.overdue_list(user=user, today=today, **filters)
     else:
         qs = enforcement.false_report_list(user=user, **filters)
     title = _("Overdue reports") if tab == "overdue" else _("Reports found false")

@@ -406,3 +406,22 @@ def test_publish_now_from_the_page(world: Any, county: Any) -> None:
     # A department's regulator and an enterprise get no button and cannot post.
     assert world.client(world.dept_regulator).post("/reporting/bulletins/publish/", {}).status_code == 404
     assert world.client(world.enterprise_filler).post("/reporting/bulletins/publish/", {}).status_code == 404
+
+
+def test_the_history_page_costs_the_same_whatever_the_rows(world: Any, county: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    region = Region.objects.get(code=COUNTY)
+    client = world.client(world.county_regulator)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/reporting/bulletins/").status_code == 200
+        return len(ctx.captured_queries)
+
+    bulletin_publish(actor=None, campaign=county, region=region, date=today())
+    one = queries()
+    for days in (1, 2, 3):
+        bulletin_publish(actor=None, campaign=county, region=region, date=today() - dt.timedelta(days=days))
+    assert queries() == one
