@@ -68,10 +68,7 @@ def dashboard_url(campaign: ReportingCampaign) -> str:
 @list_route(ReportingCampaign)
 def campaign_list(request: HttpRequest) -> HttpResponseBase:
     """报告活动: the campaigns the user may see, with their progress in the user's jurisdiction."""
-    user = _user(request)
-    if user.is_enterprise_user:
-        return redirect("reporting:task_list")
-    _staff(request)
+    user = _staff(request)  # enterprise users have their tasks (我的报告)
     qs = listing.campaign_list(user, request.GET)
     title = _("Reporting campaigns")
     if request.GET.get("format") == "xlsx":

@@ -72,7 +72,9 @@ class CampaignForm(forms.Form):
         choices = [(r.code, _region_label(r)) for r in regions]
         self.fields["region"].choices = choices  # type: ignore[attr-defined]
         self.fields["scope_regions"].choices = [  # type: ignore[attr-defined]
-            (r.code, _region_label(r)) for r in regions if r.level != RegionLevel.PROVINCE
+            (r.code, _region_label(r))
+            for r in regions
+            if r.level != RegionLevel.PROVINCE and r.code != user.region_id
         ]
         self.fields["key_sectors"].choices = list(  # type: ignore[attr-defined]
             KeySector.objects.order_by("sort_order", "code").values_list("code", "name")

@@ -161,7 +161,7 @@ CAMPAIGN_COLUMNS = [
     Column(_("Opens on"), lambda c: c.opens_on, 12),
     Column(_("Deadline"), lambda c: c.deadline, 12),
     Column(_("Status"), lambda c: campaign_status_label(c.status), 10),
-    Column(_("Enterprises"), lambda c: c.counts["total"], 10),
+    Column(_("Number of enterprises"), lambda c: c.counts["total"], 10),
     Column(_("Submitted"), lambda c: c.counts[TaskState.SUBMITTED], 10),
     Column(_("Returned"), lambda c: c.counts[TaskState.RETURNED], 10),
     Column(_("Accepted"), lambda c: c.counts[TaskState.ACCEPTED], 10),
@@ -172,7 +172,7 @@ CAMPAIGN_COLUMNS = [
 
 def campaign_status_label(status: str) -> Any:
     """A campaign is 进行中 or 已关闭 (the choice's own label, 未完成, is the task list's word)."""
-    return _("Under way") if status == CampaignStatus.OPEN else _("Closed")
+    return _("Under way") if status == CampaignStatus.OPEN else _("Campaign closed")
 
 
 # --- Tasks -----------------------------------------------------------------------------------------

@@ -144,6 +144,7 @@ def task_context(user: User, task: ReportTask, form: ReportForm | None = None) -
             for t in (task.triggers or [])
         ],
         "waiting": last if last is not None and last.state == ReportState.SUBMITTED else None,
+        "returned_reasons": _reasons_named(returned),
     }
     if editable:
         data = snapshot.enterprise_data(enterprise)
@@ -169,6 +170,17 @@ def task_context(user: User, task: ReportTask, form: ReportForm | None = None) -
         if context["is_change"]:
             context["diff"] = _diff(enterprise.pk, risks, None)
     return context
+
+
+def _reasons_named(report: RiskReport | None) -> list[dict[str, str]]:
+    """The reasons of a returned report, each with the risk's name as reported."""
+    if report is None:
+        return []
+    names = {str(r["id"]): r.get("name", "") for r in report.risks}
+    return [
+        {"id": rid, "name": names.get(rid, rid), "reason": reason}
+        for rid, reason in (report.risk_reasons or {}).items()
+    ]
 
 
 def _orphan_reasons(returned: RiskReport | None, risks: list[dict[str, Any]]) -> list[dict[str, str]]:

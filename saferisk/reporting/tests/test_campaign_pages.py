@@ -215,11 +215,12 @@ def test_closing_a_campaign(world: Any) -> None:
     assert event.object_id == str(campaign.pk)
     page = c.get(f"/reporting/campaigns/{campaign.pk}/").content.decode()
     assert 'data-testid="campaign-close"' not in page
-    assert f'data-testid="campaign-status">{_zh("Closed")}<' in page
+    assert f'data-testid="campaign-status">{_zh("Campaign closed")}<' in page
     # Its enterprises can no longer file in it.
     e = world.client(world.enterprise_filler)
     r = e.post(f"/reporting/tasks/{task.pk}/prepare/", {})
-    assert r.status_code == 404 or "报告活动已关闭" in r.content.decode()
+    assert r.status_code == 422
+    assert "报告活动已关闭" in r.content.decode()
     task.refresh_from_db()
     assert task.state == "not_started"
     # Closing twice says so and records nothing more.
@@ -247,3 +248,41 @@ def test_other_jurisdictions_find_nothing(world: Any) -> None:
     r = world.client(world.dept_regulator).get(f"/reporting/campaigns/{campaign.pk}/")
     assert {t.enterprise_id for t in r.context["page"].items} == {world.ent_a_power.pk}
     assert r.context["counts"]["total"] == 1
+
+
+def _queries(client: Any, url: str, **params: Any) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_lists_cost_the_same_queries_whatever_their_length(world: Any) -> None:
+    from saferisk.conftest import TOWN_A
+    from saferisk.reporting.services import report_submit
+    from saferisk.risks.services import completeness_gap
+    from saferisk.testing.makers import make_enterprise, make_user
+
+    c = world.client(world.county_regulator)
+    small = _campaign(world)
+    for i in range(6):
+        enterprise = make_enterprise(
+            region=TOWN_A, address="江宁区某路", principal_name="赵总", principal_phone="13811112222"
+        )
+        make_user(f"principal_{i}", "enterprise_principal", enterprise=enterprise)
+    big = _campaign(world, kind="annual")
+    assert (small.enterprises, big.enterprises) == (2, 8)
+    urls = ["/reporting/campaigns/", "/reporting/tasks/"]
+    before = {url: _queries(c, url) for url in urls}
+    detail_small = _queries(c, f"/reporting/campaigns/{small.pk}/")
+    assert _queries(c, f"/reporting/campaigns/{big.pk}/") == detail_small
+    queue: list[int] = []
+    for task in ReportTask.objects.filter(campaign=big, enterprise__principal_name="赵总")[:4]:
+        gap = {item.code: "不涉及" for item in completeness_gap(task.enterprise)}
+        report_submit(actor=task.enterprise.users.get(), task=task, declared=True, gap_explanations=gap)
+        queue.append(_queries(c, "/reporting/review/"))
+    assert ReportTask.objects.filter(campaign=big, state="submitted").count() == 4
+    assert queue == [queue[0]] * 4
+    assert {url: _queries(c, url) for url in urls} == before
