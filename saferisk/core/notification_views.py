@@ -22,6 +22,7 @@ from saferisk.core.views import list_response, parse_filters
 KIND_LABELS = {
     "account_onboarded": _("Account opened notice"),
     "password_reset": _("Password reset notice"),
+    "report_reminder": _("Report reminder"),
 }
 
 

@@ -39,7 +39,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -48,7 +48,7 @@ from saferisk.core.choices import RegionLevel, Role
 from saferisk.core.errors import DomainError, Forbidden, NotFound
 from saferisk.core.models import Region, User
 from saferisk.core.models.reference import PREFIX_LENGTH
-from saferisk.core.scoping import NOTHING, ScopeRule, register_scope, scoped
+from saferisk.core.scoping import scoped
 from saferisk.enterprises.selectors import NEXT_LEVEL
 from saferisk.reporting.choices import CampaignStatus, TaskState
 from saferisk.reporting.models import Bulletin, CampaignProgress, ReportingCampaign, ReportTask
@@ -57,26 +57,6 @@ LAGGING_PLACES = 3
 OVERDUE_STATES = (TaskState.NOT_STARTED, TaskState.DRAFT, TaskState.RETURNED)
 COUNT_KEYS = ("tasks", "not_started", "draft", "submitted", "returned", "accepted", "filed", "overdue")
 LEVEL_WORDS = {RegionLevel.CITY: "市", RegionLevel.COUNTY: "县（市、区）", RegionLevel.TOWN: "乡镇（街道）"}
-
-
-# --- Scope ----------------------------------------------------------------------------------------
-
-
-def _bulletin_q(user: Any, action: str) -> Q:
-    """A regulator (not a department's: bulletins sum every industry) sees the bulletins of
-    its jurisdiction and of the regions containing it (a county sees the city's bulletin, where
-    it is ranked); it publishes only inside its jurisdiction. Enterprises and experts see none."""
-    if user.role != Role.REGULATOR or user.department_id or not user.jurisdiction_prefix:
-        return NOTHING
-    prefix = user.jurisdiction_prefix
-    inside = Q(region__code__startswith=prefix)
-    if action == "change":
-        return inside
-    containing = [prefix[:n].ljust(6, "0") for n in (2, 4, 6) if n < len(prefix)]
-    return inside | Q(region__code__in=containing)
-
-
-register_scope(Bulletin, ScopeRule(custom=_bulletin_q))
 
 
 # --- Figures --------------------------------------------------------------------------------------

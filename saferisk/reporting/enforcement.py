@@ -25,7 +25,7 @@ from saferisk.core.audit import audit_record, diff
 from saferisk.core.choices import Role
 from saferisk.core.errors import DomainError, Forbidden, NotFound
 from saferisk.core.models import Region, User
-from saferisk.core.scoping import ScopeRule, can, register_scope, scoped
+from saferisk.core.scoping import can, scoped
 from saferisk.reporting.choices import EnforcementKind, ReportState, TaskState
 from saferisk.reporting.models import EnforcementCase, ReportingCampaign, ReportTask, RiskReport
 
@@ -33,11 +33,6 @@ OVERDUE_STATES = (TaskState.NOT_STARTED, TaskState.DRAFT, TaskState.RETURNED)
 FILED_STATES = (TaskState.SUBMITTED, TaskState.ACCEPTED)
 # Pages order both lists by region, then id (keyset pagination; index (kind, region_code)).
 KEYSET = ["region_code", "id"]
-
-register_scope(
-    EnforcementCase,
-    ScopeRule(region="region_code", industry="enterprise__industry", enterprise_can_change=False),
-)
 
 
 def is_enforcer(user: User) -> bool:

@@ -35,6 +35,20 @@ def _campaign_q(user: Any, action: str) -> Q:
     return NOTHING
 
 
+def _bulletin_q(user: Any, action: str) -> Q:
+    """A regulator (not a department's: bulletins sum every industry) sees the bulletins of
+    its jurisdiction and of the regions containing it (a county sees the city's bulletin, where
+    it is ranked); it publishes only inside its jurisdiction. Enterprises and experts see none."""
+    if user.role != Role.REGULATOR or user.department_id or not user.jurisdiction_prefix:
+        return NOTHING
+    prefix = user.jurisdiction_prefix
+    inside = Q(region__code__startswith=prefix)
+    if action == "change":
+        return inside
+    containing = [prefix[:n].ljust(6, "0") for n in (2, 4, 6) if n < len(prefix)]
+    return inside | Q(region__code__in=containing)
+
+
 register_scope(ReportingCampaign, ScopeRule(custom=_campaign_q))
 register_scope(
     ReportTask, ScopeRule(region="region_code", enterprise="enterprise_id", industry="enterprise__industry")
@@ -48,9 +62,8 @@ register_scope(
 register_scope(CampaignProgress, ScopeRule(region="region_code"))
 register_scope(CampaignSectorProgress, ScopeRule(region="region_code"))
 register_scope(CampaignDaily, ScopeRule(region="region_code"))
-# A bulletin ranks the regions below its region: seen by the regulators of that region and above.
-register_scope(Bulletin, ScopeRule(region="region_id"))
+register_scope(Bulletin, ScopeRule(custom=_bulletin_q))
 register_scope(
     EnforcementCase,
-    ScopeRule(region="region_code", enterprise="enterprise_id", industry="enterprise__industry"),
+    ScopeRule(region="region_code", industry="enterprise__industry", enterprise_can_change=False),
 )
