@@ -29,12 +29,21 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((obligations, _("Obligation checks"), rules))  # the rules page belongs to it
         gaps = reverse("risks:gap_overview")
         items.append((gaps, _("Completeness"), gaps))
+        # Risk reporting: the dashboard leads to campaigns and bulletins; review and enforcement
+        # are daily work of their own.
+        items.append((reverse("reporting:dashboard"), _("Risk reporting"), "/reporting/"))
+        review = reverse("reporting:review_queue")
+        items.append((review, _("Report review"), review))
+        items.append((review, _("Report review"), "/reporting/reports/"))
+        enforcement = reverse("reporting:enforcement_list")
+        items.append((enforcement, _("Enforcement lists"), enforcement))
         items.append((reverse("core:user_list"), _("Users"), reverse("core:user_list")))
     if user.role in (Role.ENTERPRISE_FILLER, Role.ENTERPRISE_PRINCIPAL) and user.enterprise_id:
         mine = reverse("enterprises:enterprise_mine")
         items.append((mine, _("Our enterprise"), "/enterprises/"))
         register = reverse("risks:register", args=[user.enterprise_id])
         items.append((register, _("Risk register"), "/risks/"))
+        items.append((reverse("reporting:task_list"), _("Risk reports"), "/reporting/"))
         profile = reverse("enterprises:enterprise_profile", args=[user.enterprise_id])
         items.append((profile, _("Enterprise profile"), profile))
         commitments = reverse("enterprises:commitment_list", args=[user.enterprise_id])
