@@ -188,4 +188,14 @@ def test_open_prepare_submit_return_resubmit_accept(live_server: Any, browser: A
     principal.wait_for_selector("[data-testid=accepted-notice]")
     reports = list(RiskReport.objects.filter(task=task).order_by("number").values_list("state", flat=True))
     assert reports == ["returned", "accepted"]
+
+    # The accepted report prints as a document: no menu, no buttons, the declaration on it.
+    accepted = RiskReport.objects.get(task=task, number=2)
+    principal.goto(f"{base}/reporting/reports/{accepted.pk}/")
+    principal.emulate_media(media="print")
+    assert not principal.locator("header.navbar").is_visible()
+    assert not principal.locator("[data-print]").is_visible()
+    assert principal.locator("[data-testid=report-declaration]").is_visible()
+    assert "液氯储罐压力高高联锁切断" in principal.inner_text("[data-testid=report-risks]")
+    _shot(principal, "8-report-print")
     assert errors == []
