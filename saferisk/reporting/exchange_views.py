@@ -31,7 +31,7 @@ LISTED_ROWS = 500  # rows of a result kept for the page (the counts stay exact)
 
 
 def _campaign(request: HttpRequest, pk: int) -> ReportingCampaign:
-    return get_or_404(request.user, ReportingCampaign.objects.select_related("region"), pk=pk)  # type: ignore[no-any-return]
+    return get_or_404(request.user, ReportingCampaign.objects.select_related("region"), pk=pk)
 
 
 @login_required

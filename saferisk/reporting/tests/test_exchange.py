@@ -202,7 +202,7 @@ def test_a_round_trip_gives_the_same_reports_and_figures(world: Any) -> None:
     after = progress_totals(target)
     assert after == before
     for row in result.rows:
-        report = RiskReport.objects.select_related("task").get(pk=row.report_id)
+        report = RiskReport.objects.select_related("task").get(pk=row.report_id or 0)
         assert report.state == "accepted"
         assert report.source == "saferisk"
         assert report.task.state == "accepted"
@@ -386,9 +386,9 @@ def test_who_may_import(world: Any) -> None:
         exchange.import_reports(actor=world.other_county_regulator, document=document, campaign=campaign)
     ReportingCampaign.objects.filter(pk=campaign.pk).update(status="closed")
     campaign.refresh_from_db()
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(DomainError) as closed:
         exchange.import_reports(actor=world.county_regulator, document=document, campaign=campaign)
-    assert exc.value.code == "campaign_closed"
+    assert closed.value.code == "campaign_closed"
 
 
 # --- Pages and the command ------------------------------------------------------------------------
