@@ -140,6 +140,7 @@ def test_open_prepare_submit_return_resubmit_accept(live_server: Any, browser: A
     # 4. The regulator returns it from the queue with a reason on the risk.
     regulator.goto(f"{base}/reporting/review/")
     assert regulator.locator("[data-testid=queue-table] tbody tr").count() == 1
+    _shot(regulator, "5-queue")
     regulator.click("[data-testid=review-first]")
     regulator.wait_for_selector("[data-testid=review-decision]")
     regulator.check("[data-testid=decision-return]")
@@ -184,6 +185,9 @@ def test_open_prepare_submit_return_resubmit_accept(live_server: Any, browser: A
     regulator.wait_for_url(f"{base}/reporting/review/")
     assert _rates(regulator, base, campaign.pk) == ("50.0%", "50.0%")
     _shot(regulator, "7-dashboard")
+    regulator.goto(f"{base}/reporting/campaigns/")
+    assert regulator.inner_text(f"[data-campaign='{campaign.pk}'] [data-col=accepted]") == "1"
+    _shot(regulator, "7-campaigns")
     principal.goto(f"{base}/reporting/tasks/{task.pk}/")
     principal.wait_for_selector("[data-testid=accepted-notice]")
     reports = list(RiskReport.objects.filter(task=task).order_by("number").values_list("state", flat=True))
