@@ -24,6 +24,7 @@ division, so a department's regulator does not get those two blocks.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -202,6 +203,47 @@ def scoped_tasks(scope: Scope) -> QuerySet[ReportTask]:
     )
 
 
+# --- Reference names, kept in the process for a few minutes -------------------------------------
+# Region, division and key-sector names are reference data (changed by an administrator's import
+# now and then); reading them on every dashboard was half its queries.
+
+NAMES_TTL = 300.0
+_names: dict[Any, tuple[float, Any]] = {}
+
+
+def _cached(key: Any, load: Any) -> Any:
+    now = time.monotonic()
+    hit = _names.get(key)
+    if hit is not None and now - hit[0] < NAMES_TTL:
+        return hit[1]
+    value = load()
+    _names[key] = (now, value)
+    return value
+
+
+def child_regions(level: str, prefix: str) -> list[tuple[str, str, str]]:
+    """(code, name, prefix) of the regions of `level` under `prefix`, by code."""
+
+    def load() -> list[tuple[str, str, str]]:
+        regions = Region.objects.filter(level=level, code__startswith=prefix).order_by("code")
+        return [(r.code, r.name, r.prefix) for r in regions]
+
+    return list(_cached(("regions", level, prefix), load))
+
+
+def division_names() -> dict[str, str]:
+    return dict(
+        _cached(
+            ("divisions",),
+            lambda: dict(Industry.objects.filter(level="division").values_list("code", "name")),
+        )
+    )
+
+
+def key_sector_names() -> list[tuple[str, str]]:
+    return list(_cached(("key_sectors",), lambda: list(KeySector.objects.values_list("code", "name"))))
+
+
 # --- Figures -------------------------------------------------------------------------------------
 
 
@@ -248,16 +290,39 @@ def deadline_passed(scope: Scope) -> bool:
     return scope.campaign.deadline < scope.today
 
 
-def progress_rows(scope: Scope) -> list[dict[str, Any]]:
-    """The one query over `CampaignProgress`: sums by (child region, division, scale, state)
-    under the chosen region. Every block but key sectors and the trend is cut from these rows
-    (a province: 13 cities × ~40 divisions × 2 × 5 states at most)."""
-    return list(
+@dataclass
+class Groups:
+    """The progress counts under the chosen region, grouped the four ways the page shows them."""
+
+    total: dict[str, int]
+    child: dict[str, dict[str, int]]
+    division: dict[str, dict[str, int]]
+    scale: dict[bool, dict[str, int]]
+
+
+def progress_groups(scope: Scope) -> Groups:
+    """The one query over the progress rows: sums by (child region, division, scale, state)
+    under the chosen region (a province: 13 cities × ~40 divisions × 2 × 5 states at most),
+    grouped in one pass into the total, the child regions, the divisions and the scales."""
+    rows = (
         _summary(scope, "progress")
         .annotate(child=Substr("region_code", 1, scope.depth))
-        .values("child", "division", "above_scale", "state")
-        .annotate(tasks=Sum("tasks"), nil=Sum("nil"), major=Sum("major"), large=Sum("large"))
+        .values_list("child", "division", "above_scale", "state")
+        .annotate(t=Sum("tasks"), n=Sum("nil"), ma=Sum("major"), la=Sum("large"))
     )
+    groups = Groups(_empty(), defaultdict(_empty), defaultdict(_empty), defaultdict(_empty))
+    for child, division, above, state, tasks, nil, major, large in rows:
+        for counts in (
+            groups.total,
+            groups.child[child],
+            groups.division[division],
+            groups.scale[bool(above)],
+        ):
+            counts[state] += tasks or 0
+            counts["nil"] += nil or 0
+            counts["major"] += major or 0
+            counts["large"] += large or 0
+    return groups
 
 
 def change_overdue(scope: Scope) -> dict[tuple[str, str, bool], int]:
@@ -275,16 +340,6 @@ def change_overdue(scope: Scope) -> dict[tuple[str, str, bool], int]:
         .annotate(n=Count("id"))
     )
     return {(child, division, above): n for child, division, above, n in rows}
-
-
-def _grouped(rows: Iterable[dict[str, Any]], key: Any) -> dict[Any, dict[str, int]]:
-    out: dict[Any, dict[str, int]] = defaultdict(_empty)
-    for r in rows:
-        counts = out[key(r)]
-        counts[r["state"]] += r["tasks"] or 0
-        for k in ("major", "large", "nil"):
-            counts[k] += r[k] or 0
-    return out
 
 
 def _overdue_by(
@@ -306,33 +361,26 @@ def _child_key(code: str) -> str:
     return code.ljust(6, "0") if len(code) < 6 else code
 
 
-def totals_block(scope: Scope, rows: list[dict[str, Any]], late: dict[Any, int]) -> dict[str, Any]:
-    groups = _grouped(rows, lambda r: "all")
-    groups.setdefault("all", _empty())
-    overdue = _overdue_by(scope, groups, late, lambda k: "all")
-    return finish(groups["all"], overdue=overdue.get("all", 0))
+def totals_block(scope: Scope, groups: Groups, late: dict[Any, int]) -> dict[str, Any]:
+    overdue = _overdue_by(scope, {"all": groups.total}, late, lambda k: "all")
+    return finish(groups.total, overdue=overdue.get("all", 0))
 
 
-def region_block(scope: Scope, rows: list[dict[str, Any]], late: dict[Any, int]) -> list[dict[str, Any]]:
+def region_block(scope: Scope, all_groups: Groups, late: dict[Any, int]) -> list[dict[str, Any]]:
     """One row per region one level below the chosen one (the chosen town itself at the bottom),
     plus a row for tasks registered at the chosen region's own code (no town)."""
-    groups = _grouped(rows, lambda r: r["child"])
+    groups = all_groups.child
     overdue = _overdue_by(scope, groups, late, lambda k: k[0])
     if scope.child_level is None:
-        children = [scope.region]
+        children = [(scope.region.code, scope.region.name, scope.region.prefix)]
     else:
-        children = list(
-            Region.objects.filter(level=scope.child_level, code__startswith=scope.prefix).order_by("code")
-        )
+        children = child_regions(scope.child_level, scope.prefix)
     out = []
     known = set()
-    for child in children:
-        key = child.prefix
+    for code, name, key in children:
         known.add(key)
         row = finish(groups.get(key, _empty()), overdue=overdue.get(key, 0))
-        row.update(
-            code=child.code, name=child.name, drill=scope.child_level is not None, prefix=key, direct=False
-        )
+        row.update(code=code, name=name, drill=scope.child_level is not None, prefix=key, direct=False)
         out.append(row)
     for key in sorted(set(groups) - known):
         row = finish(groups[key], overdue=overdue.get(key, 0))
@@ -347,11 +395,11 @@ def region_block(scope: Scope, rows: list[dict[str, Any]], late: dict[Any, int])
     return out
 
 
-def division_block(scope: Scope, rows: list[dict[str, Any]], late: dict[Any, int]) -> list[dict[str, Any]]:
+def division_block(scope: Scope, all_groups: Groups, late: dict[Any, int]) -> list[dict[str, Any]]:
     """One row per industry division with tasks, most tasks first."""
-    groups = _grouped(rows, lambda r: r["division"])
+    groups = all_groups.division
     overdue = _overdue_by(scope, groups, late, lambda k: k[1])
-    names = dict(Industry.objects.filter(code__in=list(groups)).values_list("code", "name"))
+    names = division_names()
     out = []
     for code, counts in groups.items():
         row = finish(counts, overdue=overdue.get(code, 0))
@@ -361,9 +409,9 @@ def division_block(scope: Scope, rows: list[dict[str, Any]], late: dict[Any, int
     return out
 
 
-def scale_block(scope: Scope, rows: list[dict[str, Any]], late: dict[Any, int]) -> list[dict[str, Any]]:
+def scale_block(scope: Scope, all_groups: Groups, late: dict[Any, int]) -> list[dict[str, Any]]:
     """Above-scale and below-scale enterprises."""
-    groups = _grouped(rows, lambda r: bool(r["above_scale"]))
+    groups = all_groups.scale
     overdue = _overdue_by(scope, groups, late, lambda k: bool(k[2]))
     out = []
     for above in (True, False):
@@ -384,10 +432,12 @@ def sector_block(scope: Scope) -> list[dict[str, Any]] | None:
         groups[sector][state] += n or 0
     passed = deadline_passed(scope) and scope.campaign.kind != CampaignKind.CHANGE
     out = []
-    for sector in KeySector.objects.filter(code__in=list(groups)):
-        counts = groups[sector.code]
+    for code, name in key_sector_names():
+        if code not in groups:
+            continue
+        counts = groups[code]
         row = finish(counts, overdue=sum(counts[s] for s in UNFILED) if passed else None)
-        row.update(code=sector.code, name=sector.name)
+        row.update(code=code, name=name)
         out.append(row)
     return out
 
@@ -433,12 +483,11 @@ def map_block(scope: Scope, regions: list[dict[str, Any]]) -> list[dict[str, Any
     weighted by the towns' tasks (the third value of a point; 1 when a point has none)."""
     points = scope.campaign.region_points or {}
     sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    prefixes = sorted((r["prefix"] for r in regions), key=len, reverse=True)
+    rows = {r["prefix"] for r in regions}
     for code, point in points.items():
-        if not code.startswith(scope.prefix) or len(point) < 2:
-            continue
-        key = next((p for p in prefixes if code.startswith(p)), None)
-        if key is None:
+        # A town's row is its first `depth` digits; a point at the region's own code, its own.
+        key = code[: scope.depth]
+        if key not in rows or not code.startswith(scope.prefix) or len(point) < 2:
             continue
         weight = float(point[2]) if len(point) > 2 and point[2] else 1.0
         acc = sums[key]
@@ -489,10 +538,10 @@ def dashboard_figures(
     rows (progress, key sectors, days, the region names) plus, for a change campaign, the live
     overdue count. The caller has checked that `campaign` is visible to `user`."""
     scope = dashboard_scope(user, campaign, region_code)
-    rows = progress_rows(scope)
+    groups = progress_groups(scope)
     late = change_overdue(scope)
-    totals = totals_block(scope, rows, late)
-    regions = region_block(scope, rows, late)
+    totals = totals_block(scope, groups, late)
+    regions = region_block(scope, groups, late)
     return {
         "scope": scope,
         "campaign": campaign,
@@ -502,8 +551,8 @@ def dashboard_figures(
         "totals": totals,
         "levels": levels_block(totals),
         "regions": regions,
-        "divisions": division_block(scope, rows, late),
-        "scale": scale_block(scope, rows, late),
+        "divisions": division_block(scope, groups, late),
+        "scale": scale_block(scope, groups, late),
         "sectors": sector_block(scope),
         "trend": trend_block(scope, totals["tasks"]),
         "map": map_block(scope, regions),

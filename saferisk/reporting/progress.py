@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.db import connection
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
@@ -171,6 +172,12 @@ def _rollup(campaign: ReportingCampaign) -> None:
     )
     make(CampaignCountySectorProgress, ("sector", "state"), ("tasks",), CampaignSectorProgress)
     make(CampaignCountyDaily, ("day",), ("submitted", "accepted", "returned"), CampaignDaily)
+    if connection.vendor == "postgresql":
+        # Fresh statistics for the planner: a province's rows were all just written, and until
+        # autovacuum gets to them PostgreSQL plans the dashboards' sums for a handful of rows.
+        with connection.cursor() as cursor:
+            for model in (*ROLLUP, *ROLLUP.values()):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 def region_points(campaign: ReportingCampaign) -> dict[str, list[float]]:
