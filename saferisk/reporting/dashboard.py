@@ -168,8 +168,12 @@ def under(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper, f"{field}__startswith": prefix})
 
 
-TOWN_TABLES = {"progress": CampaignProgress, "sector": CampaignSectorProgress, "daily": CampaignDaily}
-COUNTY_TABLES = {
+TOWN_TABLES: dict[str, Any] = {
+    "progress": CampaignProgress,
+    "sector": CampaignSectorProgress,
+    "daily": CampaignDaily,
+}
+COUNTY_TABLES: dict[str, Any] = {
     "progress": CampaignCountyProgress,
     "sector": CampaignCountySectorProgress,
     "daily": CampaignCountyDaily,
@@ -184,7 +188,7 @@ def _summary(scope: Scope, kind: str) -> QuerySet[Any]:
     gets only the progress rows of its divisions: the other summaries have no division."""
     user = scope.user
     county_level = scope.region.level in (RegionLevel.PROVINCE, RegionLevel.CITY)
-    model = (COUNTY_TABLES if county_level else TOWN_TABLES)[kind]
+    model: Any = (COUNTY_TABLES if county_level else TOWN_TABLES)[kind]
     qs = model.objects.filter(campaign=scope.campaign)
     if not user.is_admin:
         prefix = user.jurisdiction_prefix
@@ -323,6 +327,11 @@ def progress_groups(scope: Scope) -> Groups:
             counts["major"] += major or 0
             counts["large"] += large or 0
     return groups
+
+
+def progress_rows(scope: Scope) -> Groups:
+    """The progress sums of `progress_groups` (the name the reporting API calls them by)."""
+    return progress_groups(scope)
 
 
 def change_overdue(scope: Scope) -> dict[tuple[str, str, bool], int]:

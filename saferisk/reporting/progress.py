@@ -202,7 +202,7 @@ def _key(task: ReportTask) -> dict[str, Any]:
     }
 
 
-ROLLUP = {
+ROLLUP: dict[Any, Any] = {
     CampaignProgress: CampaignCountyProgress,
     CampaignSectorProgress: CampaignCountySectorProgress,
     CampaignDaily: CampaignCountyDaily,
