@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -171,15 +170,6 @@ def dashboard_page(request: HttpRequest) -> HttpResponseBase:
     return render(request, "reporting/dashboard.html", context)
 
 
-def _task_url_name() -> str | None:
-    """The page of one task if the reporting app has one (else the list links the enterprise)."""
-    try:
-        reverse("reporting:task_detail", kwargs={"pk": 1})
-    except NoReverseMatch:
-        return None
-    return "reporting:task_detail"
-
-
 def _list_columns(kind: str, names: dict[str, str], catalogue: dashboard.Catalogue | None) -> list[Column]:
     states = dict(TaskState.choices)
     columns = [
@@ -281,7 +271,6 @@ def dashboard_tasks(request: HttpRequest) -> HttpResponseBase:
         "state": state,
         "division": division,
         "divisions": divisions,
-        "task_url": _task_url_name(),
         "today": scope.today,
         "catalogue_items": len(catalogue.items) if catalogue else None,
     }

@@ -513,6 +513,8 @@ def test_nil_list_names_implausible_nil_filers(world: Any, campaign: Any) -> Non
     expected = {_task(c, x).pk for x in (e["a2_metal"], e["xw_chem"], e["county_only"], world.ent_a)}
     assert set(_rows(html)) == expected
     assert _task(c, power).pk not in _rows(html)
+    task = _task(c, e["xw_chem"])
+    assert f'href="{reverse("reporting:task_detail", args=[task.pk])}">{e["xw_chem"].name}</a>' in html
     assert 'data-testid="nil-rule"' in html
     html = client.get(
         reverse("reporting:dashboard_tasks"), {"campaign": c.pk, "kind": "nil", "state": "submitted"}
@@ -578,3 +580,20 @@ def test_rebuild_gives_the_rows_the_transitions_kept(world: Any, campaign: Any) 
     assert kept["CampaignCountyProgress"]
     progress.rebuild(c)
     assert _summaries(c) == kept
+
+
+def test_query_counts_do_not_grow_with_the_data(
+    world: Any, campaign: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The figures are a fixed handful of reads of the summaries (names are kept a few minutes);
+    a list page is a fixed handful too, whatever its length."""
+    c, _e = campaign
+    dashboard_figures(world.province_regulator, c)  # names into the process's cache
+    with django_assert_max_num_queries(4):  # progress, key sectors, days (+ none for the names)
+        dashboard_figures(world.province_regulator, c)
+    client = world.client(world.province_regulator)
+    client.get(reverse("reporting:dashboard_tasks"), {"campaign": c.pk})
+    with django_assert_max_num_queries(12):
+        client.get(reverse("reporting:dashboard_tasks"), {"campaign": c.pk})
+    with django_assert_max_num_queries(12):
+        client.get(reverse("reporting:dashboard_tasks"), {"campaign": c.pk, "kind": "nil"})
