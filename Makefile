@@ -43,6 +43,7 @@ bench: $(VENV)/.test $(VENDOR_STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/import_bench.py
 	$(PY) bench/dossier_bench.py
+	$(PY) bench/reporting_bench.py
 
 lint check: $(VENV)/.test
 	$(VENV)/bin/ruff check .
