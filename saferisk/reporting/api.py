@@ -137,17 +137,15 @@ def reporting_campaign_progress(request: HttpRequest, campaign_id: int, region: 
     if not dashboard.is_staff(user):
         raise Forbidden("报告进度由监管部门查看", code="regulator_only")
     _region_prefix(region)
-    scope = dashboard.dashboard_scope(user, campaign, region)
-    if scope.outside:
+    figures = dashboard.dashboard_figures(user, campaign, region)
+    if figures["scope"].outside:
         raise DomainError("region_outside", "该地区不在您可查看的范围内", field="region")
-    rows = dashboard.progress_rows(scope)
-    late = dashboard.change_overdue(scope)
     return {
         "campaign_id": campaign.pk,
-        "region_code": scope.region.code,
-        "region_name": scope.region.name,
-        "totals": dashboard.totals_block(scope, rows, late),
-        "children": dashboard.region_block(scope, rows, late),
+        "region_code": figures["region"].code,
+        "region_name": figures["region"].name,
+        "totals": figures["totals"],
+        "children": figures["regions"],
     }
 
 

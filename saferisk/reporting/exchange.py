@@ -362,8 +362,10 @@ class ImportResult:
         }
 
     def as_dict(self, *, limit: int | None = None) -> dict[str, Any]:
-        """Counts and rows (error rows first when `limit` cuts the list)."""
-        rows = sorted(self.rows, key=lambda r: (r.outcome != "error", r.index))
+        """Counts and rows in the document's order (error rows first when `limit` cuts the list)."""
+        rows = (
+            self.rows if limit is None else sorted(self.rows, key=lambda r: (r.outcome != "error", r.index))
+        )
         return {
             "campaign_id": self.campaign_id,
             "source": self.source,
@@ -560,6 +562,8 @@ def import_reports(
             result.rows.append(_import_one(importer, index, data, by_report.get(index)))
         if dry_run:
             transaction.set_rollback(True)
+            for row in result.rows:  # rolled back: those ids name nothing
+                row.report_id = None
     return result
 
 

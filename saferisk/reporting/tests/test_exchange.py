@@ -253,6 +253,7 @@ def test_a_dry_run_reports_what_would_happen_and_writes_nothing(world: Any) -> N
     )
     assert result.dry_run
     assert (result.imported, result.errors) == (2, 0)
+    assert [r.report_id for r in result.rows] == [None, None]  # rolled back: no ids to show
     assert _state(target) == state
     assert not AuditEvent.objects.filter(action="risk_report.imported").exists()
 
