@@ -19,6 +19,7 @@ from saferisk.core.masking import mask_phone
 from saferisk.core.models import Industry
 from saferisk.core.routes import aggregate_route, list_route
 from saferisk.core.views import PAGE_SIZE
+from saferisk.enterprises.selectors import filter_regions
 from saferisk.reporting import dashboard
 from saferisk.reporting.choices import CampaignKind, TaskState
 from saferisk.reporting.models import CampaignProgress, ReportingCampaign, ReportTask
@@ -170,6 +171,15 @@ def dashboard_page(request: HttpRequest) -> HttpResponseBase:
     return render(request, "reporting/dashboard.html", context)
 
 
+def _region_choices(user: Any, scope: dashboard.Scope) -> list[Any]:
+    """The regions of the list's filter: the top of the view and the regions under it (down to
+    counties above a county), with the chosen one (a town drilled down to) among them."""
+    choices = [scope.root, *filter_regions(user=user).filter(code__startswith=scope.root.prefix)]
+    if all(r.code != scope.region.code for r in choices):
+        choices.append(scope.region)
+    return sorted({r.code: r for r in choices}.values(), key=lambda r: r.code)
+
+
 def _list_columns(kind: str, names: dict[str, str], catalogue: dashboard.Catalogue | None) -> list[Column]:
     states = dict(TaskState.choices)
     columns = [
@@ -271,6 +281,7 @@ def dashboard_tasks(request: HttpRequest) -> HttpResponseBase:
         "state": state,
         "division": division,
         "divisions": divisions,
+        "regions": _region_choices(user, scope),
         "today": scope.today,
         "catalogue_items": len(catalogue.items) if catalogue else None,
     }
