@@ -191,6 +191,10 @@ SAFERISK_PUBLIC_URL = os.environ.get("SAFERISK_PUBLIC_URL", "")
 # of the Jiangsu 安全风险管理条例); 12350 is the national work-safety tip-off hotline.
 SAFERISK_SUPERVISION_PHONE = os.environ.get("SAFERISK_SUPERVISION_PHONE", "12350")
 
+# This platform's name in exported risk reports (the exchange format's `source.platform`), e.g.
+# "南京市工业企业安全风险报告平台": the receiving platform records where a report came from.
+SAFERISK_PLATFORM_NAME = os.environ.get("SAFERISK_PLATFORM_NAME", "saferisk")
+
 # Days allowed for a change report (变更报告) after a reportable risk is added, retired or changes
 # level. The Jiangsu rule's figure is not confirmed (reference/jiangsu_reporting_rules.md): set it.
 SAFERISK_CHANGE_REPORT_DAYS = int(os.environ.get("SAFERISK_CHANGE_REPORT_DAYS", "30"))

@@ -50,7 +50,8 @@ from saferisk.reporting.models import ReportingCampaign, ReportTask, RiskReport
 
 FORMAT = "saferisk.risk-report-exchange"
 VERSION = 1
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "risk-report-exchange.schema.json"
+# Shipped with the package; docs/schemas/ links to this file, so there is one copy.
+SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "risk-report-exchange.schema.json"
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 LISTED_PROBLEMS = 20  # schema problems named in one message (all of them are in `details`)
 CHUNK = 1000
@@ -63,7 +64,7 @@ Outcome = Literal["imported", "unchanged", "error"]
 
 @cache
 def schema() -> dict[str, Any]:
-    """The exchange format's JSON Schema, as kept in docs/schemas/."""
+    """The exchange format's JSON Schema (saferisk/reporting/data/, linked from docs/schemas/)."""
     return dict(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
@@ -184,7 +185,7 @@ def parse_document(content: bytes) -> Any:
 
 
 def platform_name() -> str:
-    return str(getattr(settings, "SAFERISK_PLATFORM_NAME", "") or "saferisk")
+    return str(settings.SAFERISK_PLATFORM_NAME or "saferisk")
 
 
 def _time(value: dt.datetime | None) -> str | None:
