@@ -436,10 +436,10 @@ class _Importer:
         self.key_sectors = list(campaign.key_sectors.values_list("code", flat=True))
 
     def covers(self, enterprise: Enterprise) -> bool:
-        from saferisk.reporting.services import _campaign_enterprises
+        from saferisk.reporting.services import campaign_enterprises
 
         return bool(
-            _campaign_enterprises(self.actor, self.campaign, self.key_sectors)
+            campaign_enterprises(self.actor, self.campaign, self.key_sectors)
             .filter(pk=enterprise.pk)
             .exists()
         )

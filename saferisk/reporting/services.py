@@ -52,7 +52,7 @@ def _date(value: Any, field: str, label: str) -> dt.date:
     return value
 
 
-def _campaign_enterprises(actor: User, campaign: ReportingCampaign, key_sectors: list[str]) -> Any:
+def campaign_enterprises(actor: User, campaign: ReportingCampaign, key_sectors: list[str]) -> Any:
     """The enterprises a campaign covers: in scope of the actor, inside the campaign's regions,
     of its scale, industries and key sectors, and not deregistered."""
     qs = (
@@ -152,7 +152,7 @@ def campaign_coverage(*, actor: User, data: Mapping[str, Any]) -> dict[str, int]
     fields = _campaign_fields(actor, data)
     key_sectors = fields.pop("key_sectors")
     campaign = ReportingCampaign(**fields)
-    enterprises = _campaign_enterprises(actor, campaign, key_sectors)
+    enterprises = campaign_enterprises(actor, campaign, key_sectors)
     overlapping = 0
     if fields["kind"] != CampaignKind.CHANGE:
         overlapping = _already_covered(fields["kind"], fields["year"], enterprises).count()
@@ -169,7 +169,7 @@ def campaign_open(*, actor: User, data: Mapping[str, Any]) -> ReportingCampaign:
     opens_on, deadline = fields["opens_on"], fields["deadline"]
     campaign = ReportingCampaign.objects.create(**fields, opened_by=actor)
     campaign.key_sectors.set(KeySector.objects.filter(code__in=key_sectors))
-    enterprises = _campaign_enterprises(actor, campaign, key_sectors)
+    enterprises = campaign_enterprises(actor, campaign, key_sectors)
     if kind != CampaignKind.CHANGE and _already_covered(kind, year, enterprises).exists():
         raise DomainError(
             "campaign_overlaps", f"所选范围内已有企业在{year}年同类报告活动中，不能重复发起", field="region"
