@@ -96,8 +96,10 @@ def test_new_reportable_risk_makes_a_change_report_due(world: Any, settings: Any
     # The change report shows the difference from the accepted first report.
     _explain_all(world, task)
     report = report_submit(actor=world.enterprise_principal, task=task, declared=True)
-    changes = diff(last_accepted(world.ent_a, before=report).risks, report.risks)
-    assert last_accepted(world.ent_a, before=report) == accepted
+    previous = last_accepted(world.ent_a, before=report)
+    assert previous == accepted
+    assert previous is not None
+    changes = diff(previous.risks, report.risks)
     assert [r["name"] for r in changes["added"]] == ["新增储罐区"]
     assert [r["name"] for r in changes["removed"]] == ["液氯泄漏"]
     report_review(actor=world.county_regulator, report=report, accept=True)
