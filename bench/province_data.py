@@ -23,10 +23,10 @@ refused). It returns a JSON-ready dict:
 - `users` {"province", "city", "county": username}: regulators of 江苏省 320000, 苏州市 320500 and
   吴中区 320506, password `PASSWORD`;
 - `register_timings`, `campaign_timings` {phase: seconds, "total"} of the load that made them;
-- `campaign_open`: seconds of the opening (`sql_s`, `create_tasks_s`; with `measure_open` (the
-  CLI's default; it adds ~4 minutes at full size) also `orm_s`, the same opening with the ORM's
-  bulk_create, and `copy_s`, a raw COPY of the same task rows, both rolled back; written to
-  var/bench/campaign_open.json);
+- `campaign_open`: seconds of the opening, `after` {total_s, create_tasks_s, constraint_checks_s,
+  rebuild_s, region_points_s}; with `measure_open` (the CLI's default; it adds ~4 minutes at full
+  size) also `before` (the same opening with the ORM's bulk_create) and `copy` (a raw COPY of the
+  same task rows), both rolled back; written to var/bench/campaign_open.json;
 - `database`, `cached` (nothing was loaded), `reloaded` ("nothing", "campaign" or "all").
 
 What is loaded:
@@ -85,6 +85,7 @@ import hashlib
 import json
 import math
 import os
+import platform
 import random
 import sys
 import time
@@ -1154,15 +1155,17 @@ class _Loader:
     # -- the campaign ----------------------------------------------------------------------------------
 
     def _open(self, username: str) -> dict[str, Any]:
-        """Open the campaign through the real service; first, when measuring, the same opening
-        with the ORM's bulk_create (rolled back) and a raw COPY of the same task rows (rolled
-        back), each timed to the end of its constraint checks."""
+        """Open the campaign through the real service. First, when measuring, a raw COPY of the
+        same task rows and the same opening with the ORM's bulk_create, both rolled back. Each
+        run is timed to the end of its deferred constraint checks (and its commit when kept),
+        with its parts: the task rows, the foreign-key checks, `progress.rebuild` and
+        `progress.region_points`."""
         from unittest import mock
 
         from django.db import connection, transaction
 
         from saferisk.core.models import User
-        from saferisk.reporting import bulk
+        from saferisk.reporting import bulk, progress
         from saferisk.reporting.models import ReportingCampaign, ReportTask
         from saferisk.reporting.services import campaign_open
 
@@ -1179,105 +1182,127 @@ class _Loader:
         class Rollback(Exception):
             pass
 
-        marks: dict[str, float] = {}
-
-        def timed(work: Any, keep: bool) -> tuple[float, Any]:
-            """Seconds from the start of `work` to the end of its deferred constraint checks (and
-            its commit when kept), and its result."""
+        def timed(work: Any, keep: bool) -> tuple[dict[str, float], Any]:
+            parts: dict[str, float] = {}
             result = None
             t0 = time.perf_counter()
             try:
                 with transaction.atomic():
-                    result = work()
+                    result = work(parts)
+                    t1 = time.perf_counter()
                     with connection.cursor() as cursor:
                         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred FK checks, now
-                    marks["end"] = time.perf_counter()
+                    parts["constraint_checks_s"] = time.perf_counter() - t1
                     if not keep:
+                        parts["total_s"] = time.perf_counter() - t0
                         raise Rollback
             except Rollback:
-                return marks["end"] - t0, result
-            return time.perf_counter() - t0, result
+                pass
+            else:
+                parts["total_s"] = time.perf_counter() - t0
+            return {k: round(v, 2) for k, v in parts.items()}, result
+
+        def opening(create: Any) -> Any:
+            """campaign_open with `create` writing the tasks, its parts timed."""
+
+            def work(parts: dict[str, float]) -> Any:
+                def timing(name: str, fn: Any) -> Any:
+                    def run(*args: Any) -> Any:
+                        t0 = time.perf_counter()
+                        out = fn(*args)
+                        parts[name] = time.perf_counter() - t0
+                        return out
+
+                    return run
+
+                with (
+                    mock.patch.object(bulk, "create_tasks", timing("create_tasks_s", create)),
+                    mock.patch.object(progress, "rebuild", timing("rebuild_s", progress.rebuild)),
+                    mock.patch.object(
+                        progress, "region_points", timing("region_points_s", progress.region_points)
+                    ),
+                ):
+                    return campaign_open(actor=actor, data=data)
+
+            return work
 
         figures: dict[str, Any] = {}
         if self.measure_open:
+            load = os.getloadavg()[0]
 
-            def copy_tasks() -> int:
+            def copy_tasks(parts: dict[str, float]) -> int:
                 campaign = ReportingCampaign.objects.create(
                     kind="annual", year=self.opens_on.year, name="COPY baseline", region_id="320000",
                     opens_on=self.opens_on, deadline=self.deadline,
                 )  # fmt: skip
                 rows = [
-                    (
-                        campaign.pk,
-                        eid,
-                        town,
-                        industry[:2],
-                        above,
-                        " ".join(sectors),
-                        self.deadline,
-                        "not_started",
-                        False,
-                        0,
-                        "[]",
-                        "",
-                    )
+                    (campaign.pk, eid, town, industry[:2], above, " ".join(sectors), self.deadline)
                     for eid, town, industry, above, sectors in sorted(self.ent, key=lambda e: (e[1], e[0]))
                 ]
-                marks["copy"] = time.perf_counter()
-                columns = "campaign_id, enterprise_id, region_code, division, above_scale, key_sectors, due_on, state, nil, version, triggers, reminded"
-                table = ReportTask._meta.db_table
+                columns = (
+                    "campaign_id, enterprise_id, region_code, division, above_scale, key_sectors, due_on"
+                )
+                t0 = time.perf_counter()
                 with (
                     connection.cursor() as wrapper,
-                    wrapper.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+                    wrapper.cursor.copy(
+                        f"COPY {ReportTask._meta.db_table} ({columns}, state, nil, version, triggers, reminded)"
+                        " FROM STDIN"
+                    ) as copy,
                 ):
                     for row in rows:
-                        copy.write_row(row)
+                        copy.write_row((*row, "not_started", False, 0, "[]", ""))
+                parts["copy_s"] = time.perf_counter() - t0
                 return len(rows)
 
             with self.timer.phase("campaign_open: baseline COPY of the task rows (rolled back)"):
-                timed(copy_tasks, keep=False)
-            figures["copy_s"] = round(marks["end"] - marks["copy"], 3)
+                copied, _ = timed(copy_tasks, keep=False)
+            copied["total_s"] = round(
+                copied["copy_s"] + copied["constraint_checks_s"], 2
+            )  # not the rows' making
             self._vacuum_tasks()
-            with (
-                self.timer.phase("campaign_open: ORM bulk_create path (rolled back)"),
-                mock.patch.object(bulk, "create_tasks", bulk.create_tasks_orm),
-            ):
-                elapsed, _ = timed(lambda: campaign_open(actor=actor, data=data), keep=False)
-            figures["orm_s"] = round(elapsed, 3)
+            with self.timer.phase("campaign_open: ORM bulk_create path (rolled back)"):
+                before, _ = timed(opening(bulk.create_tasks_orm), keep=False)
             self._vacuum_tasks()
-        create_tasks = bulk.create_tasks
-        spent: dict[str, float] = {}
-
-        def measured_create(campaign: Any, enterprises: Any) -> int:
-            t0 = time.perf_counter()
-            n = create_tasks(campaign, enterprises)
-            spent["create_tasks_s"] = round(time.perf_counter() - t0, 3)
-            return n
-
-        with self.timer.phase("campaign_open"), mock.patch.object(bulk, "create_tasks", measured_create):
-            elapsed, campaign = timed(lambda: campaign_open(actor=actor, data=data), keep=True)
-        figures["sql_s"] = round(elapsed, 3)
-        figures.update(spent)
-        figures["tasks"] = campaign.enterprises
+            figures.update(copy=copied, before=before)
+        with self.timer.phase("campaign_open"):
+            after, campaign = timed(opening(bulk.create_tasks), keep=True)
+        figures.update(after=after, tasks=campaign.enterprises)
         if self.measure_open:
-            OUT.mkdir(parents=True, exist_ok=True)
+            tasks_after = after["create_tasks_s"] + after["constraint_checks_s"]
             report = {
-                "what": "services.campaign_open for the whole province on PostgreSQL, to the end of its constraint checks",
+                "what": (
+                    "services.campaign_open of the province's annual campaign on PostgreSQL, in seconds to the end"
+                    " of its deferred foreign-key checks (the kept one with its commit); 'before' writes the tasks"
+                    " with the ORM's bulk_create (rolled back), 'after' with INSERT … SELECT; the baseline is a raw"
+                    " COPY of the same task rows from Python tuples into the same table (rolled back)"
+                ),
                 "tasks": campaign.enterprises,
-                "before_orm_bulk_create_s": figures["orm_s"],
-                "after_insert_select_s": figures["sql_s"],
-                "after_create_tasks_only_s": figures.get("create_tasks_s"),
-                "baseline_copy_s": figures["copy_s"],
-                "ratio_after_to_copy": round(figures["sql_s"] / figures["copy_s"], 2)
-                if figures["copy_s"]
-                else None,
-                "machine": f"{os.cpu_count()} cores",
+                "before": before,
+                "after": after,
+                "baseline_copy": copied,
+                "tasks_written_after_vs_copy": round(tasks_after / copied["total_s"], 2),
+                "tasks_written_before_vs_copy": round(
+                    (before["create_tasks_s"] + before["constraint_checks_s"]) / copied["total_s"], 2
+                ),
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores, PostgreSQL {self._server_version()}",
+                "load_average_1min": {"start": round(load, 2), "end": round(os.getloadavg()[0], 2)},
             }
+            OUT.mkdir(parents=True, exist_ok=True)
             (OUT / "campaign_open.json").write_text(json.dumps(report, indent=2) + "\n")
             log(
-                f"campaign_open: ORM {figures['orm_s']:.1f} s, INSERT…SELECT {figures['sql_s']:.1f} s, COPY baseline {figures['copy_s']:.1f} s"
+                f"campaign_open: ORM {before['total_s']:.1f} s, INSERT … SELECT {after['total_s']:.1f} s;"
+                f" tasks written {before['create_tasks_s'] + before['constraint_checks_s']:.1f} s →"
+                f" {tasks_after:.1f} s, COPY baseline {copied['total_s']:.1f} s"
             )
         return {**figures, "campaign": campaign}
+
+    def _server_version(self) -> str:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            return str(cursor.fetchone()[0]).split()[0]
 
     def _vacuum_tasks(self) -> None:
         from django.db import connection
