@@ -212,8 +212,7 @@ def _report(request: HttpRequest, report_id: int) -> RiskReport:
         pk=report_id,
     )
     if report.source:
-        imported = exchange.imported_names([report.pk])
-        report.names = exchange.report_names(report, imported)  # type: ignore[attr-defined]
+        report.names = exchange.report_names(report)  # type: ignore[attr-defined]
     return report
 
 

@@ -41,7 +41,7 @@ from saferisk.core import uscc as uscc_rules
 from saferisk.core.audit import audit_record
 from saferisk.core.choices import Role
 from saferisk.core.errors import DomainError, Forbidden, NotFound
-from saferisk.core.models import AuditEvent, User
+from saferisk.core.models import User
 from saferisk.core.scoping import can, scoped
 from saferisk.enterprises.models import Enterprise
 from saferisk.reporting import progress
@@ -196,28 +196,10 @@ def _name(user: User | None) -> str | None:
     return (user.full_name or user.username) if user else None
 
 
-def imported_names(report_ids: Iterable[int]) -> dict[int, dict[str, str | None]]:
-    """Who prepared, submitted and reviewed imported reports, as their import recorded it (the
-    people belong to another platform, so only the import's audit event has their names)."""
-    ids = [str(i) for i in report_ids]
-    out: dict[int, dict[str, str | None]] = {}
-    for start in range(0, len(ids), CHUNK):
-        events = AuditEvent.objects.filter(
-            action="risk_report.imported",
-            object_type=RiskReport._meta.label_lower,
-            object_id__in=ids[start : start + CHUNK],
-        ).values_list("object_id", "changes")
-        for object_id, changes in events:
-            names = (changes or {}).get("names") or {}
-            out[int(object_id)] = {k: names.get(k) for k in ("prepared_by", "submitted_by", "reviewed_by")}
-    return out
-
-
-def report_names(
-    report: RiskReport, imported: Mapping[int, Mapping[str, str | None]]
-) -> dict[str, str | None]:
-    """The names of the people of a report: this platform's users, else the import's record."""
-    recorded = imported.get(report.pk, {})
+def report_names(report: RiskReport) -> dict[str, str | None]:
+    """The names of the people of a report: this platform's users, else the names the sending
+    platform gave for an imported report."""
+    recorded = report.source_people or {}
     return {
         role: _name(getattr(report, role)) or recorded.get(role)
         for role in ("prepared_by", "submitted_by", "reviewed_by")
@@ -295,8 +277,7 @@ def export_reports(
     batch: list[RiskReport] = []
 
     def flush() -> None:
-        imported = imported_names(r.pk for r in batch if r.source)
-        reports.extend(report_document(r, report_names(r, imported)) for r in batch)
+        reports.extend(report_document(r, report_names(r)) for r in batch)
         batch.clear()
 
     for report in qs.iterator(chunk_size=CHUNK):
@@ -516,6 +497,7 @@ class _Importer:
             risk_reasons=dict(data.get("risk_reasons") or {}),
             exchange_id=uuid.UUID(str(data["exchange_id"])),
             source=self.platform[:100],
+            source_people=names,
         )
         progress.set_state(task, TaskState.ACCEPTED, report)
         task.nil = report.nil

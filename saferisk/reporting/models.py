@@ -86,7 +86,7 @@ class ReportTask(models.Model):
     division = models.CharField(_("industry division"), max_length=2)
     above_scale = models.BooleanField(_("above scale"), default=False)
     key_sectors = models.CharField(
-        _("key sectors"), max_length=100, blank=True, help_text=_("Codes, space-separated")
+        _("key sectors"), max_length=500, blank=True, help_text=_("Codes, space-separated")
     )
     due_on = models.DateField(_("due on"))
     state = models.CharField(
@@ -164,6 +164,9 @@ class RiskReport(models.Model):
     # finds it by this id and changes nothing.
     exchange_id = models.UUIDField(_("exchange id"), default=uuid.uuid4, unique=True, editable=False)
     source = models.CharField(_("imported from"), max_length=100, blank=True)
+    # An imported report's people belong to the sending platform: their names as it sent them
+    # ({"prepared_by", "submitted_by", "reviewed_by"}); empty for reports made here.
+    source_people = models.JSONField(_("people on the sending platform"), default=dict, blank=True)
 
     class Meta:
         ordering = ["task_id", "number"]

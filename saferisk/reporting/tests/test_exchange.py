@@ -213,6 +213,11 @@ def test_a_round_trip_gives_the_same_reports_and_figures(world: Any) -> None:
     assert {e.actor_id for e in events} == {world.county_regulator.pk}
     a = events.get(object_id=str(result.rows[0].report_id)).changes
     assert a["names"]["reviewed_by"] == "county_regulator"
+    # The sender's names are kept on the report and shown on its page.
+    imported = RiskReport.objects.get(pk=result.rows[0].report_id or 0)
+    assert imported.source_people["reviewed_by"] == "county_regulator"
+    page = world.client(world.county_regulator).get(f"/reporting/reports/{imported.pk}/").content.decode()
+    assert 'data-testid="reviewed">county_regulator' in page
     # Exported again, the reports are exactly what was sent.
     again = exchange.export_reports(actor=world.county_regulator, campaign=target)
     assert _validator().is_valid(again)
