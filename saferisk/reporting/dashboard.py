@@ -159,13 +159,14 @@ def dashboard_scope(user: User, campaign: ReportingCampaign, region_code: str | 
 
 
 def under(field: str, prefix: str) -> Q:
-    """Codes in `field` that start with `prefix`, written so the index on the code serves it: a
-    range (32 ≤ code < 33) besides the LIKE, which PostgreSQL cannot seek under a non-C
-    collation. Region codes are digits, so the next prefix is the number plus one."""
+    """Codes in `field` that start with `prefix`, as a range the index on the code can seek
+    (32 ≤ code < 33): PostgreSQL cannot seek a LIKE under a non-C collation, and a LIKE beside
+    the range made it expect one row and sort the sums instead of hashing them. Region codes
+    are digits, so the range holds exactly the codes under the prefix."""
     if not prefix.isdigit():
         return Q(**{f"{field}__startswith": prefix})
     upper = str(int(prefix) + 1).zfill(len(prefix))
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper, f"{field}__startswith": prefix})
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
 
 
 TOWN_TABLES: dict[str, Any] = {
@@ -194,7 +195,7 @@ def _summary(scope: Scope, kind: str) -> QuerySet[Any]:
         prefix = user.jurisdiction_prefix
         if not prefix or (scope.divisions is not None and kind != "progress"):
             return model.objects.none()
-        qs = qs.filter(region_code__startswith=prefix)
+        qs = qs.filter(under("region_code", prefix))
     if scope.divisions is not None:
         qs = qs.filter(division__in=sorted(scope.divisions))
     return qs.filter(under("region_code", scope.prefix)).order_by()
