@@ -30,6 +30,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -185,17 +187,20 @@ def _summary(scope: Scope, kind: str) -> QuerySet[Any]:
     """Summary rows (`kind`: progress, sector or daily) of the campaign under the chosen region
     that the user may see. A province or a city reads the county rollups (their child regions
     are cities or counties); a county or a town reads the town rows. The user's jurisdiction is
-    applied again here (the chosen region lies inside it already), and a department's regulator
+    checked again here (the chosen region lies inside it already), and a department's regulator
     gets only the progress rows of its divisions: the other summaries have no division."""
     user = scope.user
     county_level = scope.region.level in (RegionLevel.PROVINCE, RegionLevel.CITY)
     model: Any = (COUNTY_TABLES if county_level else TOWN_TABLES)[kind]
     qs = model.objects.filter(campaign=scope.campaign)
     if not user.is_admin:
+        # The chosen region lies inside the jurisdiction (`dashboard_scope`); checked again here
+        # so no caller can widen it (in Python: the range below is the narrower one).
         prefix = user.jurisdiction_prefix
-        if not prefix or (scope.divisions is not None and kind != "progress"):
+        if not prefix or not scope.prefix.startswith(prefix):
             return model.objects.none()
-        qs = qs.filter(under("region_code", prefix))
+        if scope.divisions is not None and kind != "progress":
+            return model.objects.none()
     if scope.divisions is not None:
         qs = qs.filter(division__in=sorted(scope.divisions))
     return qs.filter(under("region_code", scope.prefix)).order_by()
@@ -305,29 +310,40 @@ class Groups:
     scale: dict[bool, dict[str, int]]
 
 
+def _fetch(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a values_list query as the database returns them: the ORM's per-value
+    converters cost more than the query itself on a city's few thousand sums."""
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # a `none()` queryset: nothing the user may see
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def progress_groups(scope: Scope) -> Groups:
     """The one query over the progress rows: sums by (child region, division, scale, state)
     under the chosen region (a province: 13 cities × ~40 divisions × 2 × 5 states at most),
     grouped in one pass into the total, the child regions, the divisions and the scales."""
-    rows = (
+    rows = _fetch(
         _summary(scope, "progress")
         .annotate(child=Substr("region_code", 1, scope.depth))
         .values_list("child", "division", "above_scale", "state")
         .annotate(t=Sum("tasks"), n=Sum("nil"), ma=Sum("major"), la=Sum("large"))
     )
-    groups = Groups(_empty(), defaultdict(_empty), defaultdict(_empty), defaultdict(_empty))
-    for child, division, above, state, tasks, nil, major, large in rows:
-        for counts in (
-            groups.total,
-            groups.child[child],
-            groups.division[division],
-            groups.scale[bool(above)],
-        ):
-            counts[state] += tasks or 0
-            counts["nil"] += nil or 0
-            counts["major"] += major or 0
-            counts["large"] += large or 0
-    return groups
+    total = _empty()
+    child: dict[str, dict[str, int]] = defaultdict(_empty)
+    division: dict[str, dict[str, int]] = defaultdict(_empty)
+    scale: dict[bool, dict[str, int]] = defaultdict(_empty)
+    for code, div, above, state, tasks, nil, major, large in rows:
+        tasks, nil, major, large = tasks or 0, nil or 0, major or 0, large or 0
+        for counts in (total, child[code], division[div], scale[bool(above)]):
+            counts[state] += tasks
+            counts["nil"] += nil
+            counts["major"] += major
+            counts["large"] += large
+    return Groups(total, child, division, scale)
 
 
 def progress_rows(scope: Scope) -> Groups:

@@ -335,6 +335,17 @@ def test_a_region_outside_the_view_shows_the_top_and_hidden_campaigns_are_not_fo
     assert figures["totals"]["tasks"] == 7
 
 
+def test_the_summaries_are_cut_to_the_jurisdiction_whatever_the_scope_says(world: Any, campaign: Any) -> None:
+    from saferisk.core.models import Region
+
+    c, _e = campaign
+    scope = dashboard.dashboard_scope(world.county_regulator, c)
+    assert dashboard.progress_groups(scope).total["not_started"] == 1
+    scope.region = Region.objects.get(code="320506")  # widened by a caller: nothing is read
+    assert sum(dashboard.progress_groups(scope).total.values()) == 0
+    assert dashboard.sector_block(scope) == []
+
+
 def test_enterprise_users_and_anonymous_do_not_get_the_dashboard(world: Any, campaign: Any) -> None:
     url = reverse("reporting:dashboard")
     r = world.client(world.enterprise_filler).get(url)
