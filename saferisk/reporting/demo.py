@@ -15,9 +15,10 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from saferisk.core.models import User
+from saferisk.core.models import Region, User
 from saferisk.enterprises.models import Enterprise
 from saferisk.reporting import progress, snapshot
+from saferisk.reporting.bulletins import bulletin_publish
 from saferisk.reporting.choices import ReportState, TaskState
 from saferisk.reporting.models import ReportingCampaign, ReportTask, RiskReport
 from saferisk.reporting.services import DECLARATION, campaign_open
@@ -64,6 +65,9 @@ def build_demo_reporting(
         _simulate(task, state, reviewer if task.region_code.startswith(county) else None, opened, today, rng)
         filed += 1
     progress.rebuild(campaign)
+    # Today's bulletins of the province, the example city and county, as the daily job makes them.
+    for code in ("320000", county[:4] + "00", county):
+        bulletin_publish(actor=regulator, campaign=campaign, region=Region.objects.get(code=code), date=today)
     return {"campaign_tasks": campaign.enterprises, "reports": filed}
 
 

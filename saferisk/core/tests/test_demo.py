@@ -44,6 +44,20 @@ def test_build_demo_makes_personas_and_valid_enterprises() -> None:
     # The persona enterprise keeps a real register and has a dust-explosion gap to adopt from.
     assert Risk.objects.filter(enterprise=filler.enterprise).count() >= 7
     assert any(item.sector == "dust_explosion" for item in completeness_gap(filler.enterprise))
+    # The annual reporting campaign covers every enterprise; the persona's task is left to do,
+    # the others are at every stage, and the progress tables agree with the tasks.
+    from saferisk.reporting.models import Bulletin, ReportTask
+    from saferisk.reporting.services import progress_totals
+
+    task = ReportTask.objects.get(enterprise=filler.enterprise)
+    assert task.state == "not_started"
+    assert counts["campaign_tasks"] == 200
+    states = set(ReportTask.objects.values_list("state", flat=True))
+    assert states == {"not_started", "draft", "submitted", "returned", "accepted"}
+    totals = progress_totals(task.campaign)
+    for state in states:
+        assert totals[state] == ReportTask.objects.filter(state=state).count()
+    assert Bulletin.objects.filter(campaign=task.campaign).count() == 3
     check = audit_verify()
     assert check.ok
     assert check.checked == AuditEvent.objects.count() > 200 + len(PERSONAS)
