@@ -270,8 +270,10 @@ def campaign_key(enterprises: int, risks: int, seed: int) -> str:
 
 
 def _fresh(info: dict[str, Any]) -> bool:
-    loaded = dt.date.fromisoformat(info["loaded_on"])
-    return (dt.date.today() - loaded).days < MAX_AGE_DAYS  # noqa: DTZ011 (a day's precision is enough)
+    """Loaded less than MAX_AGE_DAYS ago (in the project's time zone, as `loaded_on` is)."""
+    from django.utils import timezone
+
+    return (timezone.localdate() - dt.date.fromisoformat(info["loaded_on"])).days < MAX_AGE_DAYS
 
 
 def database_url(name: str = DB_NAME) -> str:
@@ -1166,6 +1168,7 @@ class _Loader:
 
         from saferisk.core.models import User
         from saferisk.reporting import bulk, progress
+        from saferisk.reporting.bulk import default_columns
         from saferisk.reporting.models import ReportingCampaign, ReportTask
         from saferisk.reporting.services import campaign_open
 
@@ -1239,19 +1242,25 @@ class _Loader:
                     (campaign.pk, eid, town, industry[:2], above, " ".join(sectors), self.deadline)
                     for eid, town, industry, above, sectors in sorted(self.ent, key=lambda e: (e[1], e[0]))
                 ]
-                columns = (
-                    "campaign_id, enterprise_id, region_code, division, above_scale, key_sectors, due_on"
-                )
+                given = [
+                    "campaign_id",
+                    "enterprise_id",
+                    "region_code",
+                    "division",
+                    "above_scale",
+                    "key_sectors",
+                    "due_on",
+                ]
+                others, defaults = default_columns(ReportTask, set(given), connection)
                 t0 = time.perf_counter()
                 with (
                     connection.cursor() as wrapper,
                     wrapper.cursor.copy(
-                        f"COPY {ReportTask._meta.db_table} ({columns}, state, nil, version, triggers, reminded)"
-                        " FROM STDIN"
+                        f"COPY {ReportTask._meta.db_table} ({', '.join([*given, *others])}) FROM STDIN"
                     ) as copy,
                 ):
                     for row in rows:
-                        copy.write_row((*row, "not_started", False, 0, "[]", ""))
+                        copy.write_row((*row, *defaults))
                 parts["copy_s"] = time.perf_counter() - t0
                 return len(rows)
 
@@ -1452,7 +1461,11 @@ class _Loader:
 
     def _reports(self, cursor: Any, reviewer_name: str) -> int:
         """The reports of the tasks, their snapshots built in SQL the way snapshot.py builds them."""
+        from django.db import connection
+
         from saferisk.core.models import User
+        from saferisk.reporting.bulk import default_columns
+        from saferisk.reporting.models import RiskReport
         from saferisk.reporting.services import DECLARATION
         from saferisk.reporting.snapshot import ENTERPRISE_FIELDS
 
@@ -1490,11 +1503,15 @@ class _Loader:
             'owner_phone', r.owner_phone, 'emergency_measures', r.emergency_measures,
             'catalog_item', COALESCE(c.code, '')
         """
+        given = (
+            "task_id, number, state, enterprise_data, risks, major_count, large_count, nil, gap_explanations,"
+            " prepared_by_id, prepared_at, submitted_by_id, submitted_at, declaration, reviewed_by_id, reviewed_at,"
+            " review_comment, exchange_id"
+        )
+        others, defaults = default_columns(RiskReport, {c.strip() for c in given.split(",")}, connection)
         cursor.execute(
             f"""
-            INSERT INTO reporting_riskreport (task_id, number, state, enterprise_data, risks, major_count,
-                large_count, nil, gap_explanations, prepared_by_id, prepared_at, submitted_by_id, submitted_at,
-                declaration, reviewed_by_id, reviewed_at, review_comment, risk_reasons, exchange_id, source)
+            INSERT INTO reporting_riskreport ({given}{"".join(", " + c for c in others)})
             SELECT b.task_id, b.number, b.state,
                 jsonb_build_object({enterprise_json}, 'key_sectors', COALESCE((SELECT jsonb_agg(k.keysector_id
                     ORDER BY k.keysector_id) FROM enterprises_enterprise_key_sectors k WHERE k.enterprise_id = e.id),
@@ -1503,7 +1520,7 @@ class _Loader:
                 NULL, b.prepared_at, NULL, b.submitted_at,
                 CASE WHEN b.submitted_at IS NULL THEN '' ELSE %s END,
                 CASE WHEN b.reviewed_at IS NULL THEN NULL ELSE %s::bigint END, b.reviewed_at, b.review_comment,
-                '{{}}'::jsonb, gen_random_uuid(), ''
+                gen_random_uuid(){", %s" * len(others)}
             FROM bench_report b
             JOIN enterprises_enterprise e ON e.id = b.enterprise_id
             LEFT JOIN LATERAL (
@@ -1516,7 +1533,7 @@ class _Loader:
             ) rk ON true
             ORDER BY b.task_id, b.number
             """,
-            [DECLARATION, reviewer],
+            [DECLARATION, reviewer, *defaults],
         )
         return int(cursor.rowcount)
 

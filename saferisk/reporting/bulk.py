@@ -14,9 +14,9 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import connections
+from django.db.models import NOT_PROVIDED
 
 from saferisk.enterprises.models import Enterprise
-from saferisk.reporting.choices import TaskState
 from saferisk.reporting.models import ReportingCampaign, ReportTask
 
 BATCH = 5000
@@ -34,27 +34,51 @@ def create_tasks(campaign: ReportingCampaign, enterprises: Any) -> int:
 
 def _create_tasks_sql(campaign: ReportingCampaign, enterprises: Any) -> int:
     """PostgreSQL: one INSERT … SELECT over the queryset's SQL (its filters, joins and DISTINCT
-    kept as they are), tasks written in (town, enterprise) order so a town's tasks sit together."""
+    kept as they are), tasks written in (town, enterprise) order so a town's tasks sit together.
+    The task's other fields get their model defaults, as bulk_create would write them."""
+    connection = connections[enterprises.db]
     source, params = (
         enterprises.order_by()
         .values_list("pk", "region_id", "industry_id", "above_scale")
         .query.sql_with_params()
     )
-    task = ReportTask._meta
     through = Enterprise.key_sectors.through._meta.db_table
+    given = [
+        "campaign_id",
+        "enterprise_id",
+        "region_code",
+        "division",
+        "above_scale",
+        "key_sectors",
+        "due_on",
+    ]
+    columns, defaults = default_columns(ReportTask, set(given), connection)
     sql = f"""
-        INSERT INTO {task.db_table} (campaign_id, enterprise_id, region_code, division, above_scale,
-            key_sectors, due_on, state, nil, version, triggers, reminded)
+        INSERT INTO {ReportTask._meta.db_table} ({", ".join([*given, *columns])})
         SELECT %s, e.pk, e.region, LEFT(e.industry, 2), e.above,
             COALESCE((SELECT string_agg(k.keysector_id, ' ' ORDER BY k.keysector_id)
                       FROM {through} k WHERE k.enterprise_id = e.pk), ''),
-            %s, %s, false, 0, '[]'::jsonb, ''
+            %s{", %s" * len(columns)}
         FROM ({source}) AS e (pk, region, industry, above)
         ORDER BY e.region, e.pk
-    """  # noqa: S608 (table names from the models; values are parameters)
-    with connections[enterprises.db].cursor() as cursor:
-        cursor.execute(sql, [campaign.pk, campaign.deadline, TaskState.NOT_STARTED, *params])
+    """  # noqa: S608 (table and column names from the models; values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.pk, campaign.deadline, *defaults, *params])
         return int(cursor.rowcount)
+
+
+def default_columns(model: Any, given: set[str], connection: Any) -> tuple[list[str], list[Any]]:
+    """The columns of `model`'s concrete fields other than its primary key, those in `given`
+    (attnames) and those the database fills itself (db_default), with each field's default
+    prepared for the database: what an INSERT written by hand needs to match the ORM's rows,
+    even after a field is added."""
+    columns, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.attname in given or field.db_default is not NOT_PROVIDED:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        values.append(field.get_db_prep_save(field.get_default(), connection))
+    return columns, values
 
 
 def create_tasks_orm(campaign: ReportingCampaign, enterprises: Any) -> int:
