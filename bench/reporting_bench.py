@@ -194,9 +194,15 @@ def run() -> dict[str, Any]:
 
     os.environ["ALLOWED_HOSTS"] = "testserver"  # the test client's host, before settings load
     setup(ENTERPRISES, RISKS)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # WORKAROUND until the province loader writes it: RiskReport.source_people (migration
+        # 0005) is NOT NULL with no database default, and the loader's INSERT … SELECT of the
+        # reports leaves it out. The bench database only: an empty object, as the model's default.
+        cursor.execute("ALTER TABLE reporting_riskreport ALTER COLUMN source_people SET DEFAULT '{}'::jsonb")
     info = load_province(ENTERPRISES, RISKS)
 
-    from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
