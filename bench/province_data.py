@@ -61,7 +61,8 @@ them), and foreign-key triggers off (`session_replication_role = replica`, in th
 
 Cache, in two stages, each with its key in the marker table `bench_province_marker`:
 - the register (users, enterprises, risks, summaries): sizes, seed, REGISTER_VERSION and the
-  migrations of every app but reporting. `setup()` keeps the database `saferisk_bench_province`
+  migrations of the apps whose tables it fills (REGISTER_APPS: a migration of another app
+  does not reload it). `setup()` keeps the database `saferisk_bench_province`
   (BENCH_PROVINCE_DB) when its register key matches, else drops and recreates it;
 - the campaign: the register's key, CAMPAIGN_VERSION, the reporting migrations and the source of
   the reporting modules that open a campaign and count it (CAMPAIGN_CODE), and its day: older
@@ -104,6 +105,7 @@ SEED = 5
 # Bump when what the loader writes changes: the register (enterprises, risks), the campaign.
 REGISTER_VERSION = 2
 CAMPAIGN_VERSION = 2
+REGISTER_APPS = ("core", "enterprises", "risks")
 CAMPAIGN_CODE = ("bulk.py", "progress.py", "services.py", "snapshot.py", "models.py")
 MAX_AGE_DAYS = 7
 MARKER = "bench_province_marker"
@@ -249,24 +251,28 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def _migrations(apps_other_than_reporting: bool) -> list[str]:
-    paths = (ROOT / "saferisk").glob("*/migrations/0*.py")
+def _migrations(*apps: str) -> list[str]:
+    """Names of the migrations of `apps` on disk."""
     return sorted(
-        str(p.relative_to(ROOT)) for p in paths if (p.parts[-3] != "reporting") == apps_other_than_reporting
+        str(p.relative_to(ROOT))
+        for app in apps
+        for p in (ROOT / "saferisk" / app / "migrations").glob("0*.py")
     )
 
 
 def register_key(enterprises: int, risks: int, seed: int) -> str:
     """What the enterprises and risks depend on: sizes, seed, REGISTER_VERSION and the migrations
-    of every app but reporting (names on disk)."""
-    return _digest(f"{enterprises} {risks} {seed} {REGISTER_VERSION}", *_migrations(True))
+    of the apps whose tables they fill (names on disk)."""
+    return _digest(f"{enterprises} {risks} {seed} {REGISTER_VERSION}", *_migrations(*REGISTER_APPS))
 
 
 def campaign_key(enterprises: int, risks: int, seed: int) -> str:
     """What the campaign depends on besides the register: CAMPAIGN_VERSION, the reporting
     migrations and the code that opens a campaign and counts its progress."""
     code = [(ROOT / "saferisk" / "reporting" / f).read_text() for f in CAMPAIGN_CODE]
-    return _digest(register_key(enterprises, risks, seed), str(CAMPAIGN_VERSION), *_migrations(False), *code)
+    return _digest(
+        register_key(enterprises, risks, seed), str(CAMPAIGN_VERSION), *_migrations("reporting"), *code
+    )
 
 
 def _fresh(info: dict[str, Any]) -> bool:
