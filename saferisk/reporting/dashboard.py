@@ -208,9 +208,7 @@ def _summary(scope: Scope, kind: str) -> QuerySet[Any]:
 
 def scoped_tasks(scope: Scope) -> QuerySet[ReportTask]:
     """The campaign's tasks under the chosen region that the user may see (`core.scoping`)."""
-    return scoped(scope.user, ReportTask).filter(
-        campaign=scope.campaign, region_code__startswith=scope.prefix
-    )
+    return scoped(scope.user, ReportTask).filter(under("region_code", scope.prefix), campaign=scope.campaign)
 
 
 # --- Reference names, kept in the process for a few minutes -------------------------------------
@@ -691,8 +689,15 @@ class Catalogue:
         q = Q(pk__in=[])
         if divisions:
             q |= Q(division__in=divisions)
-        for p in longer:
-            q |= Q(enterprise__industry__code__startswith=p)
+        if longer:
+            # Enterprises of those classes, as a set the database builds once from the index on
+            # the industry code (ranges: a LIKE cannot seek it), not a join of every task.
+            from saferisk.enterprises.models import Enterprise
+
+            classes = Q(pk__in=[])
+            for p in longer:
+                classes |= under("industry_id", p)
+            q |= Q(enterprise_id__in=Enterprise.objects.filter(classes).values("pk"))
         for s in sectors:
             q |= (
                 Q(key_sectors=s)

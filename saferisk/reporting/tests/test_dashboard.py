@@ -608,3 +608,22 @@ def test_query_counts_do_not_grow_with_the_data(
         client.get(reverse("reporting:dashboard_tasks"), {"campaign": c.pk})
     with django_assert_max_num_queries(12):
         client.get(reverse("reporting:dashboard_tasks"), {"campaign": c.pk, "kind": "nil"})
+
+
+def test_nil_list_follows_class_level_catalogue_prefixes(world: Any) -> None:
+    """A catalogue item for a four-digit class (1331) makes a nil report of that class
+    implausible, not one of a neighbouring class (1340) of the same division."""
+    oil = make_enterprise(region=TOWN_A2, industry="1331")
+    sugar = make_enterprise(region=TOWN_A2, industry="1340")
+    c = campaign_open(
+        actor=world.county_regulator,
+        data={"kind": "change", "region": "320115", "deadline": (TODAY + dt.timedelta(days=9)).isoformat()},
+    )
+    for enterprise in (oil, sugar):
+        _to(_task(c, enterprise), "submitted")  # nil
+    html = (
+        world.client(world.county_regulator)
+        .get(reverse("reporting:dashboard_tasks"), {"campaign": c.pk, "kind": "nil"})
+        .content.decode()
+    )
+    assert _rows(html) == [_task(c, oil).pk]
