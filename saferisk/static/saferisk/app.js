@@ -9,7 +9,8 @@
 // Behaviour shared by every list page (filters in a form, results swapped in by htmx, the URL
 // pushed to history):
 // - "Export to Excel" links (data-export) take the filters from the address bar at the moment
-//   of the click, so an export after an htmx search exports what is on screen;
+//   of the click, so an export after an htmx search exports what is on screen; a value of the
+//   attribute adds its own parameters (data-export="block=trend": which table of the page);
 // - after Back/Forward, the filter form shows the filters of the restored address again.
 (function () {
   "use strict";
@@ -21,6 +22,9 @@
     var params = new URLSearchParams(window.location.search);
     PAGING.forEach(function (name) { params.delete(name); });
     params.set("format", "xlsx");
+    new URLSearchParams(link.getAttribute("data-export") || "").forEach(function (value, name) {
+      params.set(name, value);
+    });
     link.href = window.location.pathname + "?" + params.toString();
   });
 
