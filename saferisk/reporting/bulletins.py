@@ -479,6 +479,26 @@ def _notes(bulletin: Bulletin) -> list[str]:
 LAGGING_FILL = "FDE2E2"
 
 
+def _numbers(cells: list[Any]) -> None:
+    """Printed figures as numbers in the workbook, so they sum and sort: counts and ranks as
+    integers, rates as percentages, changes in points as signed decimals."""
+    for cell in cells:
+        text = cell.value
+        if not isinstance(text, str) or not text:
+            continue
+        try:
+            if text.endswith("%"):
+                cell.value = float(text[:-1]) / 100
+                cell.number_format = "0.0%"
+            elif text.isdigit():
+                cell.value = int(text)
+            elif text[0] in "+-" and text[1:].replace(".", "", 1).isdigit():
+                cell.value = float(text)
+                cell.number_format = "+0.0;-0.0;0.0"
+        except ValueError:
+            continue
+
+
 def bulletin_xlsx(bulletin: Bulletin) -> bytes:
     """The bulletin as a workbook: title, date, summary, the ranking with lagging rows shaded
     red, the total row and the notes. Rendered from the stored rows."""
@@ -511,10 +531,12 @@ def bulletin_xlsx(bulletin: Bulletin) -> bytes:
     fill = PatternFill("solid", start_color=LAGGING_FILL, end_color=LAGGING_FILL)
     for row in bulletin.rows:
         ws.append(row_cells(row))
+        _numbers(list(ws[ws.max_row]))
         if row.get("lagging"):
             for cell in ws[ws.max_row]:
                 cell.fill = fill
     ws.append(total_cells(totals))
+    _numbers(list(ws[ws.max_row]))
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     ws.append([])

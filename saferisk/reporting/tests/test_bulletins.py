@@ -302,7 +302,10 @@ def test_excel_and_pdf_hold_the_stored_rows(world: Any, county: Any, tmp_path: P
     header = next(i for i, v in enumerate(values) if v[0] == "排名")
     body = values[header + 1 : header + 1 + len(bulletin.rows)]
     assert [v[1] for v in body] == [r["name"] for r in bulletin.rows]
-    assert [v[8] for v in body] == [f"{r['rate']:.1f}%" for r in bulletin.rows]
+    # Figures are numbers (they sum and sort in Excel), rates shown as percentages.
+    assert [v[8] for v in body] == [pytest.approx(float(f"{r['rate']:.1f}") / 100) for r in bulletin.rows]
+    assert [v[2] for v in body] == [r["tasks"] for r in bulletin.rows]
+    assert ws.cell(row=header + 2, column=9).number_format == "0.0%"
     assert values[header + 1 + len(bulletin.rows)][1] == "合计"
     lagging = {r["name"] for r in bulletin.rows if r["lagging"]}
     assert lagging  # 秣陵, 汤山 and 禄口 at 0 % are the last three, below 15.4 %
