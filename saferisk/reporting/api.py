@@ -126,7 +126,7 @@ def reporting_campaign_open(request: HttpRequest, payload: CampaignIn) -> Any:
     "/campaigns/{campaign_id}/progress",
     response=responses(ProgressOut, not_found=True) | WRITE,
     operation_id="reporting_campaign_progress",
-    summary="报告进度：各状态任务数、完成率、报送率，及下一级地区的同样数字",
+    summary="报告进度：各状态任务数、完成率、报告率，及下一级地区的同样数字",
     description="与进度看板的数字相同（来自预先汇总的进度表）。`region` 为辖区内的区划代码，"
     "省略时为本人辖区与活动地区中较小者。只对监管人员和系统管理员开放。",
 )

@@ -4,7 +4,7 @@ and a PDF.
 
 The figures of a row (a city, county or town):
 - completion rate (完成率) = accepted tasks / tasks;
-- filing rate (报送率) = (submitted + accepted) / tasks;
+- filing rate (报告率) = (submitted + accepted) / tasks;
 - overdue (逾期未报) = tasks due before the bulletin's date and still not started, being
   prepared or returned.
 Rows are ranked by completion rate, then filing rate; rows equal on both share a rank (并列) and
@@ -404,11 +404,11 @@ HEADERS = (
     "审核通过",
     "待审核",
     "退回修改",
-    "未报送",
+    "未提交",
     "逾期未报",
     "完成率",
     "较上期",
-    "报送率",
+    "报告率",
     "名次变化",
     "备注",
 )
@@ -468,7 +468,7 @@ def bulletin_filename(bulletin: Bulletin, extension: str) -> str:
 def _notes(bulletin: Bulletin) -> list[str]:
     totals = bulletin.totals
     return [
-        "说明：完成率＝审核通过企业数÷应报企业数；报送率＝（已报送待审核＋审核通过）÷应报企业数；"
+        "说明：完成率＝审核通过企业数÷应报企业数；报告率＝（待审核＋审核通过）÷应报企业数；未提交＝未开始＋填报中；"
         "逾期未报为截止日期已过仍未报送（含未开始、填报中、退回未重新报送）的企业；"
         "较上期为完成率变化（百分点），名次变化↑为上升。",
         str(totals.get("lagging_rule", "")),

@@ -215,7 +215,7 @@ class ProgressFiguresOut(Schema):
     filed: int = Field(description="已报：已提交 + 已通过")
     overdue: int | None = Field(description="逾期：已过截止日期仍未报")
     completion: float | None = Field(description="完成率（%）= 已通过 / 企业数；没有企业时为 null")
-    filing: float | None = Field(description="报送率（%）= 已报 / 企业数")
+    filing: float | None = Field(description="报告率（%）= 已报 / 企业数")
     major: int = Field(description="已通过报告中的重大风险数")
     large: int = Field(description="已通过报告中的较大风险数")
     nil: int = Field(description="已通过的零报告数")
