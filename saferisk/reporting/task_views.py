@@ -37,7 +37,7 @@ from saferisk.reporting.choices import CampaignKind, CampaignStatus, ReportState
 from saferisk.reporting.forms import ReportForm
 from saferisk.reporting.models import ReportTask, RiskReport
 from saferisk.risks.schemes import level_styles
-from saferisk.risks.services import completeness_gap, may_keep_register
+from saferisk.risks.services import completeness_gap, may_keep_register, risk_adopt
 
 # What made a change report due (task.triggers[].change).
 TRIGGER_LABELS = {
@@ -239,7 +239,10 @@ def _show_error(request: HttpRequest, task: ReportTask, form: ReportForm, exc: D
 @require_POST
 @object_route(ReportTask)
 def task_prepare(request: HttpRequest, pk: int) -> HttpResponse:
-    """保存草稿: freeze the register as it stands and keep the explanations typed so far."""
+    """保存草稿: freeze the register as it stands and keep the explanations typed so far.
+    With `adopt=<catalogue item>` (the 纳入风险清单 button of a gap item) the draft is saved
+    first, so explanations typed on other items are not lost, then the item is adopted into
+    the register and the risk opened to check."""
     user = _user(request)
     task = _task(request, pk)
     form = _bound_form(request, task)
@@ -249,6 +252,22 @@ def task_prepare(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from None
     except DomainError as exc:
         return _show_error(request, task, form, exc)
+    adopt = request.POST.get("adopt", "")
+    if adopt.isdigit():
+        item = next((i for i in completeness_gap(task.enterprise) if i.pk == int(adopt)), None)
+        if item is None:
+            raise Http404
+        try:
+            risk = risk_adopt(actor=user, enterprise=task.enterprise, item=item)
+        except DomainError as exc:
+            return _show_error(request, task, form, exc)
+        messages.success(
+            request,
+            _(
+                "Draft saved and the item added from the catalogue. Check the owner and sort the measures by kind."
+            ),
+        )
+        return redirect("risks:risk_edit", pk=risk.pk)
     messages.success(request, _("Draft saved. The principal confirms and submits it."))
     return redirect("reporting:task_detail", pk=task.pk)
 

@@ -87,7 +87,7 @@ def test_the_enterprise_prepares_and_the_principal_submits_through_the_pages(wor
     assert 'data-testid="nil-statement"' not in page
     for item in gap:  # a box for each gap item and a button to adopt it
         assert f'name="gap_{item.code}"' in page
-        assert f"/risks/enterprises/{world.ent_a.pk}/register/adopt/{item.pk}/" in page
+        assert f'name="adopt" value="{item.pk}"' in page
     # The filler is told that the principal submits; no declaration, no submit button.
     assert 'data-testid="principal-must-submit"' in page
     assert 'data-testid="submit-report"' not in page
@@ -388,3 +388,28 @@ def test_a_change_report_shows_its_triggers_and_the_difference(world: Any) -> No
     )
     assert f'data-diff="added" data-risk="{added.pk}"' in review
     assert f'href="/reporting/reports/{accepted.pk}/"' in review
+
+
+def test_adopting_a_gap_item_keeps_the_explanations_typed(world: Any) -> None:
+    """纳入风险清单 saves the draft first: what was typed for the other items is not lost."""
+    _ready(world)
+    task = _task(world, _campaign(world))
+    gap = completeness_gap(world.ent_a)
+    assert len(gap) >= 2
+    explained, adopted = gap[0], gap[1]
+    filler = world.client(world.enterprise_filler)
+    r = filler.post(
+        f"/reporting/tasks/{task.pk}/prepare/",
+        {f"gap_{explained.code}": "本企业无此工艺", "adopt": str(adopted.pk)},
+    )
+    risk = world.ent_a.risks.get(catalog_item=adopted)
+    assert r.status_code == 302
+    assert r["Location"] == f"/risks/{risk.pk}/edit/"
+    draft = RiskReport.objects.get(task=task)
+    assert draft.gap_explanations[explained.code] == "本企业无此工艺"
+    assert adopted.code not in [i.code for i in completeness_gap(world.ent_a)]
+    page = filler.get(f"/reporting/tasks/{task.pk}/").content.decode()
+    assert "本企业无此工艺" in page
+    assert f'name="gap_{adopted.code}"' not in page
+    # An item that is not in the gap is refused.
+    assert filler.post(f"/reporting/tasks/{task.pk}/prepare/", {"adopt": str(adopted.pk)}).status_code == 404
