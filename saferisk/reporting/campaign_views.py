@@ -212,8 +212,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
         and may_open(user)
         and can(user, "change", campaign),
         "dashboard_url": dashboard_url(campaign),
-        "may_import": campaign.status == CampaignStatus.OPEN
-        and (user.is_admin or user.role == Role.REGULATOR),
+        # Importing another platform's reports is the emergency-management bureau's, like opening.
+        "may_import": campaign.status == CampaignStatus.OPEN and may_open(user),
         "today": timezone.localdate(),
     }
     return render(request, "reporting/campaign_detail.html", context)
