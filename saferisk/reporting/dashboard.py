@@ -488,7 +488,7 @@ def sector_block(scope: Scope) -> list[dict[str, Any]] | None:
     department's regulator: these summaries carry no division."""
     if scope.department:
         return None
-    sums = _summary(scope, "sector").values_list("sector", "state").annotate(n=Sum("tasks"))
+    sums = _fetch(_summary(scope, "sector").values_list("sector", "state").annotate(n=Sum("tasks")))
     groups: dict[str, dict[str, int]] = defaultdict(_empty)
     for sector, state, n in sums:
         groups[sector][state] += n or 0
@@ -509,12 +509,16 @@ def trend_block(scope: Scope, tasks: int) -> dict[str, Any] | None:
     cumulative completion rate. None for a department's regulator (no division by day)."""
     if scope.department:
         return None
-    sums = {
-        day: (s or 0, a or 0, r or 0)
-        for day, s, a, r in _summary(scope, "daily")
+    rows = _fetch(
+        _summary(scope, "daily")
         .values_list("day")
         .annotate(s=Sum("submitted"), a=Sum("accepted"), r=Sum("returned"))
         .values_list("day", "s", "a", "r")
+    )
+    # Raw rows: SQLite gives the day as text, PostgreSQL as a date.
+    sums = {
+        (dt.date.fromisoformat(day) if isinstance(day, str) else day): (s or 0, a or 0, r or 0)
+        for day, s, a, r in rows
     }
     campaign = scope.campaign
     start = min([campaign.opens_on, *sums])
@@ -689,15 +693,8 @@ class Catalogue:
         q = Q(pk__in=[])
         if divisions:
             q |= Q(division__in=divisions)
-        if longer:
-            # Enterprises of those classes, as a set the database builds once from the index on
-            # the industry code (ranges: a LIKE cannot seek it), not a join of every task.
-            from saferisk.enterprises.models import Enterprise
-
-            classes = Q(pk__in=[])
-            for p in longer:
-                classes |= under("industry_id", p)
-            q |= Q(enterprise_id__in=Enterprise.objects.filter(classes).values("pk"))
+        for p in longer:
+            q |= Q(enterprise__industry__code__startswith=p)
         for s in sectors:
             q |= (
                 Q(key_sectors=s)
