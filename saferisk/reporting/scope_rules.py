@@ -8,6 +8,9 @@ from saferisk.core.choices import Role
 from saferisk.core.scoping import NOTHING, ScopeRule, register_scope
 from saferisk.reporting.models import (
     Bulletin,
+    CampaignCountyDaily,
+    CampaignCountyProgress,
+    CampaignCountySectorProgress,
     CampaignDaily,
     CampaignProgress,
     CampaignSectorProgress,
@@ -62,6 +65,9 @@ register_scope(
 register_scope(CampaignProgress, ScopeRule(region="region_code"))
 register_scope(CampaignSectorProgress, ScopeRule(region="region_code"))
 register_scope(CampaignDaily, ScopeRule(region="region_code"))
+register_scope(CampaignCountyProgress, ScopeRule(region="region_code"))
+register_scope(CampaignCountySectorProgress, ScopeRule(region="region_code"))
+register_scope(CampaignCountyDaily, ScopeRule(region="region_code"))
 register_scope(Bulletin, ScopeRule(custom=_bulletin_q))
 register_scope(
     EnforcementCase,
