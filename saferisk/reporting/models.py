@@ -182,7 +182,71 @@ class RiskReport(models.Model):
         return self.task.region_code, self.task.enterprise_id
 
 
-class CampaignProgress(models.Model):
+class _ProgressCounts(models.Model):
+    """Task counts by industry division, scale and state, with the nil reports and reportable
+    risks of accepted reports: the rows of the progress summaries, by town and by county."""
+
+    division = models.CharField(_("industry division"), max_length=2)
+    above_scale = models.BooleanField(_("above scale"))
+    state = models.CharField(_("state"), max_length=12, choices=TaskState.choices)
+    tasks = models.IntegerField(_("tasks"), default=0)
+    nil = models.IntegerField(_("nil reports"), default=0)
+    major = models.IntegerField(_("major risks"), default=0)
+    large = models.IntegerField(_("large risks"), default=0)
+    region_code: str
+    campaign_id: int
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.region_code} {self.state}"
+
+    def audit_scope(self) -> tuple[str, int | None]:
+        return self.region_code, None
+
+
+class _SectorCounts(models.Model):
+    """Task counts by key sector and state (an enterprise can be in several key sectors, so
+    these rows do not sum to the campaign's total)."""
+
+    sector = models.CharField(_("key sector"), max_length=40)  # as long as KeySector.code
+    state = models.CharField(_("state"), max_length=12, choices=TaskState.choices)
+    tasks = models.IntegerField(_("tasks"), default=0)
+    region_code: str
+    campaign_id: int
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.region_code} {self.sector} {self.state}"
+
+    def audit_scope(self) -> tuple[str, int | None]:
+        return self.region_code, None
+
+
+class _DayCounts(models.Model):
+    """What happened on one day: first submissions, acceptances and returns."""
+
+    day = models.DateField(_("day"))
+    submitted = models.IntegerField(_("first submissions"), default=0)
+    accepted = models.IntegerField(_("accepted"), default=0)
+    returned = models.IntegerField(_("returned"), default=0)
+    region_code: str
+    campaign_id: int
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.region_code} {self.day}"
+
+    def audit_scope(self) -> tuple[str, int | None]:
+        return self.region_code, None
+
+
+class CampaignProgress(_ProgressCounts):
     """Counts of a campaign's tasks by town (or county), industry division, scale and state,
     with the reportable risks of accepted reports. Dashboards sum these rows; the services move
     one count from a state to another in the transaction that changes the task."""
@@ -191,13 +255,6 @@ class CampaignProgress(models.Model):
         ReportingCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="progress"
     )
     region_code = models.CharField(_("region code"), max_length=12)
-    division = models.CharField(_("industry division"), max_length=2)
-    above_scale = models.BooleanField(_("above scale"))
-    state = models.CharField(_("state"), max_length=12, choices=TaskState.choices)
-    tasks = models.IntegerField(_("tasks"), default=0)
-    nil = models.IntegerField(_("nil reports"), default=0)
-    major = models.IntegerField(_("major risks"), default=0)
-    large = models.IntegerField(_("large risks"), default=0)
 
     class Meta:
         constraints = [
@@ -209,14 +266,8 @@ class CampaignProgress(models.Model):
         verbose_name = _("campaign progress")
         verbose_name_plural = _("campaign progress")
 
-    def __str__(self) -> str:
-        return f"{self.campaign_id} {self.region_code} {self.state}"
 
-    def audit_scope(self) -> tuple[str, int | None]:
-        return self.region_code, None
-
-
-class CampaignSectorProgress(models.Model):
+class CampaignSectorProgress(_SectorCounts):
     """Counts of a campaign's tasks by town, key sector and state (an enterprise can be in
     several key sectors, so these rows do not sum to the campaign's total)."""
 
@@ -227,9 +278,6 @@ class CampaignSectorProgress(models.Model):
         related_name="sector_progress",
     )
     region_code = models.CharField(_("region code"), max_length=12)
-    sector = models.CharField(_("key sector"), max_length=40)  # as long as KeySector.code
-    state = models.CharField(_("state"), max_length=12, choices=TaskState.choices)
-    tasks = models.IntegerField(_("tasks"), default=0)
 
     class Meta:
         constraints = [
@@ -240,14 +288,8 @@ class CampaignSectorProgress(models.Model):
         verbose_name = _("campaign progress by key sector")
         verbose_name_plural = _("campaign progress by key sector")
 
-    def __str__(self) -> str:
-        return f"{self.campaign_id} {self.region_code} {self.sector} {self.state}"
 
-    def audit_scope(self) -> tuple[str, int | None]:
-        return self.region_code, None
-
-
-class CampaignDaily(models.Model):
+class CampaignDaily(_DayCounts):
     """What happened on one day in one town of a campaign: first submissions, acceptances and
     returns. The dashboard's trend sums these; the services add to them with each transition."""
 
@@ -255,10 +297,6 @@ class CampaignDaily(models.Model):
         ReportingCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="daily"
     )
     region_code = models.CharField(_("region code"), max_length=12)
-    day = models.DateField(_("day"))
-    submitted = models.IntegerField(_("first submissions"), default=0)
-    accepted = models.IntegerField(_("accepted"), default=0)
-    returned = models.IntegerField(_("returned"), default=0)
 
     class Meta:
         constraints = [
@@ -266,12 +304,6 @@ class CampaignDaily(models.Model):
         ]
         verbose_name = _("campaign day")
         verbose_name_plural = _("campaign days")
-
-    def __str__(self) -> str:
-        return f"{self.campaign_id} {self.region_code} {self.day}"
-
-    def audit_scope(self) -> tuple[str, int | None]:
-        return self.region_code, None
 
 
 class Bulletin(models.Model):
@@ -370,20 +402,13 @@ class EnforcementCase(models.Model):
 # counts by county (~100 counties), kept in step by progress.py in the same transaction.
 
 
-class CampaignCountyProgress(models.Model):
+class CampaignCountyProgress(_ProgressCounts):
     """`CampaignProgress` summed by county (the first six digits of the region code)."""
 
     campaign = models.ForeignKey(
         ReportingCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
     )
     region_code = models.CharField(_("region code"), max_length=6)
-    division = models.CharField(_("industry division"), max_length=2)
-    above_scale = models.BooleanField(_("above scale"))
-    state = models.CharField(_("state"), max_length=12, choices=TaskState.choices)
-    tasks = models.IntegerField(_("tasks"), default=0)
-    nil = models.IntegerField(_("nil reports"), default=0)
-    major = models.IntegerField(_("major risks"), default=0)
-    large = models.IntegerField(_("large risks"), default=0)
 
     class Meta:
         constraints = [
@@ -395,23 +420,14 @@ class CampaignCountyProgress(models.Model):
         verbose_name = _("campaign progress by county")
         verbose_name_plural = _("campaign progress by county")
 
-    def __str__(self) -> str:
-        return f"{self.campaign_id} {self.region_code} {self.state}"
 
-    def audit_scope(self) -> tuple[str, int | None]:
-        return self.region_code, None
-
-
-class CampaignCountySectorProgress(models.Model):
+class CampaignCountySectorProgress(_SectorCounts):
     """`CampaignSectorProgress` summed by county."""
 
     campaign = models.ForeignKey(
         ReportingCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
     )
     region_code = models.CharField(_("region code"), max_length=6)
-    sector = models.CharField(_("key sector"), max_length=40)  # as long as KeySector.code
-    state = models.CharField(_("state"), max_length=12, choices=TaskState.choices)
-    tasks = models.IntegerField(_("tasks"), default=0)
 
     class Meta:
         constraints = [
@@ -423,24 +439,14 @@ class CampaignCountySectorProgress(models.Model):
         verbose_name = _("campaign progress by county and key sector")
         verbose_name_plural = _("campaign progress by county and key sector")
 
-    def __str__(self) -> str:
-        return f"{self.campaign_id} {self.region_code} {self.sector} {self.state}"
 
-    def audit_scope(self) -> tuple[str, int | None]:
-        return self.region_code, None
-
-
-class CampaignCountyDaily(models.Model):
+class CampaignCountyDaily(_DayCounts):
     """`CampaignDaily` summed by county."""
 
     campaign = models.ForeignKey(
         ReportingCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
     )
     region_code = models.CharField(_("region code"), max_length=6)
-    day = models.DateField(_("day"))
-    submitted = models.IntegerField(_("first submissions"), default=0)
-    accepted = models.IntegerField(_("accepted"), default=0)
-    returned = models.IntegerField(_("returned"), default=0)
 
     class Meta:
         constraints = [
@@ -450,9 +456,3 @@ class CampaignCountyDaily(models.Model):
         ]
         verbose_name = _("campaign day by county")
         verbose_name_plural = _("campaign days by county")
-
-    def __str__(self) -> str:
-        return f"{self.campaign_id} {self.region_code} {self.day}"
-
-    def audit_scope(self) -> tuple[str, int | None]:
-        return self.region_code, None
