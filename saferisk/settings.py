@@ -199,6 +199,17 @@ SAFERISK_PLATFORM_NAME = os.environ.get("SAFERISK_PLATFORM_NAME", "saferisk")
 # level. The Jiangsu rule's figure is not confirmed (reference/jiangsu_reporting_rules.md): set it.
 SAFERISK_CHANGE_REPORT_DAYS = int(os.environ.get("SAFERISK_CHANGE_REPORT_DAYS", "30"))
 
+# Hidden dangers: how often each control tier's checklist is inspected by default (changeable per
+# checklist), and how many days past its deadline an overdue hidden danger escalates from the
+# enterprise to its county regulators (saferisk/hidden_dangers/reminders.py).
+SAFERISK_INSPECTION_FREQUENCY = {
+    "post": "daily",
+    "team": "weekly",
+    "workshop": "monthly",
+    "company": "quarterly",
+}
+SAFERISK_HD_ESCALATE_DAYS = int(os.environ.get("SAFERISK_HD_ESCALATE_DAYS", "7"))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("SAFERISK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

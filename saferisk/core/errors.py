@@ -31,3 +31,12 @@ class Forbidden(DomainError):
 
     def __init__(self, message: str = "您没有执行此操作的权限", *, code: str = "forbidden") -> None:
         super().__init__(code, message)
+
+
+class Conflict(DomainError):
+    """The object changed since the caller read it (optimistic locking): reload and retry."""
+
+    status = 409
+
+    def __init__(self, message: str = "该记录已被他人修改，请刷新页面后重试", *, code: str = "stale") -> None:
+        super().__init__(code, message)
