@@ -21,6 +21,7 @@ urlpatterns = [
     path("enterprises/", include("saferisk.enterprises.urls")),
     path("risks/", include("saferisk.risks.urls")),
     path("reporting/", include("saferisk.reporting.urls")),
+    path("hidden-dangers/", include("saferisk.hidden_dangers.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found, name="api_not_found"),
 ]

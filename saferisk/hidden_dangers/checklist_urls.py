@@ -1,0 +1,5 @@
+"""Routes of the hidden-danger checklist pages (joined in hidden_dangers/urls.py)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
