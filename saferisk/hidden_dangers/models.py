@@ -26,7 +26,27 @@ from saferisk.hidden_dangers.choices import (
     SupervisionLevel,
     SupervisionState,
 )
+from saferisk.hidden_dangers.workflow import STATE_LABELS
 from saferisk.risks.choices import ControlTier
+
+# The steps of a hidden danger's record, as its timeline shows them.
+EVENT_LABELS = {
+    "register": "登记隐患",
+    "report": "报告监管部门",
+    "assess": "评估定级",
+    "plan": "制定整改方案",
+    "plan_updated": "修订整改方案",
+    "report_rectified": "整改完成",
+    "refuse_acceptance": "验收不通过",
+    "accept": "验收通过",
+    "close": "销号",
+    "extension_requested": "申请延期",
+    "extension_decided": "延期审批",
+    "listed": "挂牌督办",
+    "progress": "督办进展",
+    "checked": "核查验收",
+    "lifted": "摘牌",
+}
 
 UNRECTIFIED = [HiddenDangerState.FOUND, HiddenDangerState.ASSESSED, HiddenDangerState.RECTIFYING]
 
@@ -356,6 +376,12 @@ class HiddenDangerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hidden_danger_id} {self.action}"
+
+    def get_action_label(self) -> str:
+        return EVENT_LABELS.get(self.action, self.action)
+
+    def to_state_label(self) -> str:
+        return STATE_LABELS.get(self.to_state, self.to_state)
 
     def audit_scope(self) -> tuple[str, int | None]:
         return self.hidden_danger.audit_scope()
