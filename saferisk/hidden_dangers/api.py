@@ -11,19 +11,20 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from saferisk.core.errors import DomainError
-from saferisk.core.models import User
+from saferisk.core.models import Region, User
 from saferisk.core.pagination import Pagination
-from saferisk.core.routes import create_route, list_route, object_route
+from saferisk.core.routes import aggregate_route, create_route, list_route, object_route
 from saferisk.core.schemas import ErrorOut, responses
 from saferisk.core.scoping import scoped, scoped_get
 from saferisk.enterprises.models import Enterprise
-from saferisk.hidden_dangers import inspections, listing, services, supervision
+from saferisk.hidden_dangers import inspections, listing, services, statistics, supervision
 from saferisk.hidden_dangers.choices import (
     HiddenDangerGrade,
     HiddenDangerSource,
@@ -73,6 +74,8 @@ from saferisk.hidden_dangers.schemas import (
     RegisterIn,
     ResultAddIn,
     ResultOut,
+    StatisticsOut,
+    StatisticsQuery,
     TextIn,
 )
 from saferisk.risks.models import Risk
@@ -721,3 +724,47 @@ def listing_lift(request: HttpRequest, listing_id: int, payload: LiftIn) -> Any:
     found = _listing(request, listing_id)
     supervision.listing_lift(actor=_user(request), listing=found, note=payload.note)
     return _listing(request, listing_id)
+
+
+# --- Statistics -----------------------------------------------------------------------------------------
+
+
+def _region_ref(region: Region | None) -> dict[str, str] | None:
+    return {"code": region.code, "name": region.name, "level": region.level} if region is not None else None
+
+
+@router.get(
+    "/statistics",
+    response=responses(StatisticsOut),
+    operation_id="hidden_danger_statistics",
+    summary="隐患统计：发现、整改、按期整改、重大、逾期，按下一级地区、行业、等级、来源，及月度趋势",
+    description="数字与网页“隐患统计”相同，来自随每次状态变化更新的汇总表（逾期为当前的实时数）。"
+    "`region` 为本人辖区内的区划代码，省略时为本人辖区；辖区外 422 `region_outside`。"
+    "行业部门的监管人员只统计本部门主管的行业。企业用户和专家得到空的统计（root 为 null）。",
+)
+@aggregate_route(HiddenDanger)
+def hidden_danger_statistics(request: HttpRequest, query: Query[StatisticsQuery]) -> Any:
+    user = _user(request)
+    region = None
+    code = (query.region or "").strip()
+    if code:
+        if not (code.isdigit() and len(code) in (6, 9, 12)):
+            raise DomainError("region_invalid", "地区代码应为6位、9位或12位数字", field="region")
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise DomainError("region_unknown", "没有这个地区代码", field="region")
+    division = (query.division or "").strip()
+    if division and not (division.isdigit() and len(division) == 2):
+        raise DomainError("division_invalid", "行业大类代码应为两位数字", field="division")
+    figures = statistics.overview(
+        user, year=query.year or timezone.localdate().year, region=region, division=division
+    )
+    if figures["outside"]:
+        raise DomainError("region_outside", "该地区不在您可查看的范围内", field="region")
+    return {
+        **{k: figures[k] for k in ("year", "division", "today", "child_level", "department", "totals")},
+        **{k: figures[k] for k in ("regions", "divisions", "grades", "sources", "states", "trend")},
+        "root": _region_ref(figures["root"]),
+        "region": _region_ref(figures["region"]),
+        "trail": [_region_ref(r) for r in figures["trail"]],
+    }

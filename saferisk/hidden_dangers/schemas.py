@@ -507,3 +507,73 @@ class StatisticsQuery(Schema):
     year: int | None = Field(None, ge=2000, le=2100, description="年度，省略为今年")
     region: str | None = Field(None, description="区划代码，省略为本人辖区")
     division: str | None = Field(None, description="行业大类代码（两位）")
+
+
+class RegionRefOut(Schema):
+    code: str
+    name: str
+    level: str = Field(description="province|city|county|town")
+
+
+class FiguresOut(Schema):
+    found: int = Field(description="当年发现的隐患数（各状态）")
+    states: dict[str, int] = Field(description="各状态的隐患数")
+    rectified: int = Field(description="已整改 = 已整改待验收 + 已验收 + 已销号")
+    closed: int
+    unrectified: int = Field(description="未整改 = 已登记 + 已评估 + 整改中")
+    on_time: int = Field(description="按期整改的")
+    rectification_rate: float | None = Field(description="整改率（%）= 已整改 / 发现数；没有隐患时为 null")
+    on_time_rate: float | None = Field(description="按期整改率（%）= 按期整改 / 已整改")
+    major: int = Field(description="重大隐患数")
+    major_unrectified: int = Field(description="未整改的重大隐患数")
+    overdue: int | None = Field(
+        description="逾期未整改（当前，不论发现年份）；按行业、等级、来源分组时为 null"
+    )
+
+
+class RegionFiguresOut(FiguresOut):
+    code: str = Field(description="下一级地区的区划代码")
+    name: str
+    prefix: str = Field(description="该地区的区划代码前缀")
+    drill: bool = Field(description="可以再往下一级查看（作为 region 参数传回）")
+    direct: bool = Field(description="直属：计在上级地区本身代码下的隐患")
+
+
+class GroupFiguresOut(FiguresOut):
+    code: str
+    name: str
+
+
+class StateCountOut(Schema):
+    code: str
+    name: str
+    count: int
+
+
+class TrendOut(Schema):
+    months: list[str] = Field(description="YYYY-MM，1至12月")
+    found: list[int]
+    closed: list[int]
+    closed_on_time: list[int]
+
+
+class StatisticsOut(Schema):
+    year: int
+    division: str = Field(description="所选行业大类，空为全部")
+    today: dt.date = Field(description="逾期按此日期计算")
+    root: RegionRefOut | None = Field(
+        description="本人可查看的最高一级地区（企业用户和专家为 null，数字均为0）"
+    )
+    region: RegionRefOut | None = Field(description="本次统计的地区")
+    trail: list[RegionRefOut] = Field(description="从 root 到 region 的各级地区")
+    child_level: str | None = Field(description="regions 的级别；乡镇一级时为 null（regions 为其本身）")
+    department: bool = Field(description="行业部门的监管人员：只统计本部门主管的行业，没有月度趋势")
+    totals: FiguresOut
+    regions: list[RegionFiguresOut] = Field(description="下一级各地区")
+    divisions: list[GroupFiguresOut] = Field(description="按行业大类，发现数多的在前")
+    grades: list[GroupFiguresOut]
+    sources: list[GroupFiguresOut]
+    states: list[StateCountOut]
+    trend: TrendOut | None = Field(
+        description="月度趋势：发现、销号、按期整改后销号；行业部门或按行业筛选时为 null"
+    )
