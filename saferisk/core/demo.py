@@ -347,6 +347,17 @@ def build_demo(*, enterprises: int = 2000, seed: int = 7) -> dict[str, int]:
                 seed=seed,
             )
         )
+        from saferisk.hidden_dangers.demo import build_demo_hidden_dangers
+
+        counts.update(
+            build_demo_hidden_dangers(
+                filler=User.objects.get(username="enterprise_filler"),
+                principal=User.objects.get(username="enterprise_principal"),
+                regulator=User.objects.get(username="county_regulator"),
+                enterprise=example[0],
+                seed=seed,
+            )
+        )
     return counts
 
 
