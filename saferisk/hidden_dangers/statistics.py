@@ -355,7 +355,9 @@ def region_rows(scope: Scope, groups: Groups, overdue: dict[str, int]) -> list[d
     for code, name, key in children:
         known.add(key)
         row = figures(groups.child.get(key), overdue.get(key, 0))
-        row.update(code=code, name=name, prefix=key, drill=scope.child_level is not None, direct=False)
+        # Cities and counties drill down on this page; towns lead to the hidden-danger list.
+        drill = scope.child_level not in (None, RegionLevel.TOWN)
+        row.update(code=code, name=name, prefix=key, drill=drill, direct=False)
         out.append(row)
     for key in sorted((set(groups.child) | set(overdue)) - known):
         row = figures(groups.child.get(key), overdue.get(key, 0))

@@ -4,10 +4,14 @@ region, the same after `tally.rebuild()`, the overdue list and its export."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from saferisk.core.models import Region
 from saferisk.hidden_dangers import services, statistics, tally
@@ -204,3 +208,106 @@ def test_overview_queries(world: Any, data: dict[str, Any], django_assert_max_nu
     statistics.overview(world.province_regulator, year=data["year"])  # warm the names cache
     with django_assert_max_num_queries(4):
         statistics.overview(world.province_regulator, year=data["year"])
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+
+STATS = "/hidden-dangers/statistics/"
+OVERDUE = "/hidden-dangers/overdue/"
+
+
+@pytest.mark.django_db
+def test_statistics_page(world: Any, data: dict[str, Any]) -> None:
+    assert reverse("hidden_dangers:statistics") == STATS
+    r = world.client(world.province_regulator).get(STATS)
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'data-testid="found"' in html
+    assert r.context["totals"]["found"] == 11
+    nanjing = _row(r.context["regions"], "320100")
+    assert nanjing["href"] == f"?year={data['year']}&region=320100"
+    assert f'href="?year={data["year"]}&amp;region=320100"' in html
+    assert 'id="hd-statistics-data"' in html
+    # Drill down to the county, then the town rows link to the hidden-danger list.
+    r = world.client(world.province_regulator).get(STATS, {"region": "320115", "year": data["year"]})
+    assert [t.code for t in r.context["trail"]] == ["320000", "320100", "320115"]
+    town = _row(r.context["regions"], "320115001")
+    assert town["drill"] is False
+    assert town["overdue_href"] == "/hidden-dangers/overdue/?region=320115001"
+    assert town["q"] == f"year={data['year']}&region=320115001"
+    # A county regulator asking for another county sees its own, with a warning.
+    r = world.client(world.other_county_regulator).get(STATS, {"region": "320115"})
+    assert r.context["outside"] is True
+    assert r.context["totals"]["found"] == 3
+    # A division narrows the page; the trend is not shown then.
+    r = world.client(world.county_regulator).get(STATS, {"division": "26"})
+    assert r.context["totals"]["found"] == 7
+    assert r.context["trend"] is None
+    # Enterprise users are sent home; experts too.
+    for who in (world.enterprise_filler, world.expert):
+        r = world.client(who).get(STATS)
+        assert r.status_code == 302
+    assert Client().get(STATS).status_code == 302
+
+
+@pytest.mark.django_db
+def test_statistics_excel(world: Any, data: dict[str, Any]) -> None:
+    r = world.client(world.county_regulator).get(STATS, {"format": "xlsx"})
+    assert r.status_code == 200
+    wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)), read_only=True)
+    assert len(wb.sheetnames) == 6
+    regions = list(wb[wb.sheetnames[0]].iter_rows(values_only=True))
+    # Header, the towns of 江宁区, then the total.
+    assert regions[-1][0] in ("Total", "合计")
+    assert regions[-1][2] == 8  # found
+    town = next(row for row in regions if row[1] == "320115001")
+    assert town[2:6] == (8, 3, 1, 5)  # found, rectified, closed, not rectified
+    assert town[-1] == 2  # overdue
+    divisions = list(wb[wb.sheetnames[1]].iter_rows(values_only=True))
+    assert [(row[0], row[2]) for row in divisions[1:]] == [("26", 7), ("44", 1)]
+    months = list(wb[wb.sheetnames[5]].iter_rows(values_only=True))
+    assert len(months) == 13
+    assert months[timezone.localdate().month][1] == 8
+
+
+@pytest.mark.django_db
+def test_overdue_list(world: Any, data: dict[str, Any]) -> None:
+    a, b = data["a"], data["b"]
+    r = world.client(world.province_regulator).get(OVERDUE)
+    assert r.status_code == 200
+    rows = list(r.context["page"])
+    # The longest overdue first: deadline, then id.
+    assert [h.pk for h in rows] == [a["assessed_major"].pk, a["rectifying"].pk, b["rectifying"].pk]
+    assert [h.days_late for h in rows] == [10, 3, 1]
+    html = r.content.decode()
+    assert f'data-hd="{a["rectified"].pk}"' not in html
+    assert html.count("data-hd=") == 3
+    # The county sees its own two; filters by grade, region and words.
+    client = world.client(world.county_regulator)
+    assert [h.pk for h in client.get(OVERDUE).context["page"]] == [a["assessed_major"].pk, a["rectifying"].pk]
+    assert [h.pk for h in client.get(OVERDUE, {"grade": "major"}).context["page"]] == [a["assessed_major"].pk]
+    assert list(client.get(OVERDUE, {"q": "不存在的隐患"}).context["page"]) == []
+    r = world.client(world.province_regulator).get(OVERDUE, {"region": "320506"})
+    assert [h.pk for h in r.context["page"]] == [b["rectifying"].pk]
+    # Out of scope: the other county sees none of ent_a's; the department none at all.
+    r = world.client(world.other_county_regulator).get(OVERDUE, {"region": "320115"})
+    assert [h.pk for h in r.context["page"]] == []
+    assert list(world.client(world.dept_regulator).get(OVERDUE).context["page"]) == []
+    # Enterprises and experts: not found.
+    for who in (world.enterprise_filler, world.expert):
+        assert world.client(who).get(OVERDUE).status_code == 404
+
+
+@pytest.mark.django_db
+def test_overdue_excel(world: Any, data: dict[str, Any]) -> None:
+    a = data["a"]
+    r = world.client(world.county_regulator).get(OVERDUE, {"format": "xlsx"})
+    assert r.status_code == 200
+    wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)), read_only=True)
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert len(rows) == 3
+    assert rows[1][0] == world.ent_a.name
+    assert rows[1][3] == "320115001"
+    assert rows[1][4] == a["assessed_major"].title
+    assert rows[1][8] == 10  # days overdue
+    assert rows[2][8] == 3
