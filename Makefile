@@ -44,6 +44,7 @@ bench: $(VENV)/.test $(VENDOR_STAMP)
 	$(PY) bench/import_bench.py
 	$(PY) bench/dossier_bench.py
 	$(PY) bench/reporting_bench.py
+	$(PY) bench/hidden_danger_bench.py
 
 lint check: $(VENV)/.test
 	$(VENV)/bin/ruff check .
