@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -620,3 +622,32 @@ def test_statistics_of_the_callers_view(world: Any) -> None:
     # Enterprises read their own ledger, not the regulators' statistics: empty figures.
     own = _ok(_get(world.client(world.enterprise_filler), "/statistics"))
     assert (own["root"], own["region"], own["totals"]["found"], own["regions"]) == (None, None, 0, [])
+
+
+def test_lists_cost_the_same_whatever_their_length(world: Any) -> None:
+    """No query per row: a list of one and a list of four take the same number of queries."""
+    county = world.client(world.county_regulator)
+    city = world.client(world.city_regulator)
+
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            _ok(_get(county, path))
+        return len(captured)
+
+    filler = world.client(world.enterprise_filler)
+
+    def grow(tier: str) -> None:
+        hd = make_hd(world, HiddenDangerState.RECTIFYING, grade=HiddenDangerGrade.MAJOR)
+        _ok(_post(city, f"/items/{hd.pk}/listings", {"deadline": _in(9), "requirements": "督办"}), 201)
+        _ok(_post(county, "/inspections", {"enterprise_id": world.ent_a.pk}), 201)
+        make_risk(world, name=f"{tier}风险", tier=tier, measures=1)
+        _ok(_post(filler, "/checklists/generate", {"enterprise_id": world.ent_a.pk}))
+        Checklist.objects.filter(tier=tier).update(assignee=world.enterprise_principal)
+
+    grow("post")
+    before = {path: queries(path) for path in ("/items", "/listings", "/inspections", "/checklists", "/due")}
+    for tier in ("team", "workshop", "company"):
+        grow(tier)
+    after = {path: queries(path) for path in before}
+    assert after == before
+    assert [_ok(_get(county, path))["count"] for path in before] == [4, 4, 4, 4, 4]
