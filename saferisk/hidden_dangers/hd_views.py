@@ -339,6 +339,10 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
+# The order the step forms are shown in: the expected next step first (accept before refuse).
+STEP_ORDER = ["assess", "plan", "report_rectified", "revise_plan", "accept", "refuse_acceptance", "close"]
+
+
 def _actions_for(user: User, hd: HiddenDanger) -> list[str]:
     """The next steps this user may take (the services have the last word)."""
     insider = services.is_insider(user, hd.enterprise_id)
@@ -361,7 +365,7 @@ def _actions_for(user: User, hd: HiddenDanger) -> list[str]:
             result.append(action)
     if hd.state == HiddenDangerState.RECTIFYING and (insider or user.is_admin):
         result.append("revise_plan")
-    return result
+    return sorted(result, key=STEP_ORDER.index)
 
 
 def _forms_for(
@@ -396,6 +400,8 @@ def _forms_for(
             built[action] = RectifiedForm(initial={**version, "rectified_on": today.isoformat()})
         else:
             built[action] = NoteForm(initial=version)
+    for action, form in built.items():
+        form.auto_id = f"id_{action}_%s"  # several forms on one page: distinct ids for their labels
     return {action: styled(form) for action, form in built.items()}
 
 
