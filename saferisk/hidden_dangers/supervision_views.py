@@ -366,7 +366,9 @@ def listing_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class ProgressForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("Progress"), max_length=5000, widget=forms.Textarea)
+    text = forms.CharField(
+        label=gettext_lazy("Progress of rectification"), max_length=5000, widget=forms.Textarea
+    )
 
 
 class CheckForm(forms.Form):
