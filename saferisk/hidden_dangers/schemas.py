@@ -535,7 +535,9 @@ class RegionFiguresOut(FiguresOut):
     code: str = Field(description="下一级地区的区划代码")
     name: str
     prefix: str = Field(description="该地区的区划代码前缀")
-    drill: bool = Field(description="可以再往下一级查看（作为 region 参数传回）")
+    drill: bool = Field(
+        description="市、县为 true：可作为 region 参数传回，查看其下一级；乡镇为 false（其隐患用 GET /items?region= 列出）"
+    )
     direct: bool = Field(description="直属：计在上级地区本身代码下的隐患")
 
 
