@@ -22,6 +22,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     enterprise_group = _("Enterprise management")
     risk_group = _("Risk control")
     reporting_group = _("Risk reporting")
+    hidden_group = _("Hidden dangers")
     # (url, label, path prefix that marks the entry active, drop-down group or None)
     items: list[tuple[str, Any, str, Any]] = [(reverse("core:home"), _("Home"), "", None)]
     regulator = user.is_admin or user.role == Role.REGULATOR
@@ -41,6 +42,24 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         register = reverse("risks:register", args=[user.enterprise_id])
         items.append((register, _("Risk register"), "/risks/", None))
         items.append((reverse("reporting:task_list"), _("Risk reports"), "/reporting/", None))
+        items.append(
+            (reverse("hidden_dangers:due_list"), _("Due inspections"), "/hidden-dangers/due/", hidden_group)
+        )
+        checklists = reverse("hidden_dangers:checklist_list")
+        items.append((checklists, _("Checklists"), checklists, hidden_group))
+        inspections = reverse("hidden_dangers:inspection_list")
+        items.append((inspections, _("Inspections"), inspections, hidden_group))
+        items.append(
+            (reverse("hidden_dangers:hd_list"), _("Hidden danger ledger"), "/hidden-dangers/", hidden_group)
+        )
+        items.append(
+            (
+                reverse("hidden_dangers:hd_new"),
+                _("Register a hidden danger"),
+                reverse("hidden_dangers:hd_new"),
+                hidden_group,
+            )
+        )
         profile = reverse("enterprises:enterprise_profile", args=[user.enterprise_id])
         items.append((profile, _("Enterprise profile"), profile, None))
         commitments = reverse("enterprises:commitment_list", args=[user.enterprise_id])
@@ -61,6 +80,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((bulletins, _("Bulletins"), bulletins, reporting_group))
         enforcement = reverse("reporting:enforcement_list")
         items.append((enforcement, _("Enforcement lists"), enforcement, reporting_group))
+        statistics = reverse("hidden_dangers:statistics")
+        items.append((statistics, _("Hidden danger statistics"), statistics, hidden_group))
+        items.append(
+            (reverse("hidden_dangers:hd_list"), _("Hidden danger ledger"), "/hidden-dangers/", hidden_group)
+        )
+        overdue = reverse("hidden_dangers:overdue_list")
+        items.append((overdue, _("Overdue hidden dangers"), overdue, hidden_group))
+        major = reverse("hidden_dangers:major_list")
+        items.append((major, _("Major hidden dangers"), major, hidden_group))
+        listings = reverse("hidden_dangers:listing_list")
+        items.append((listings, _("Listed supervision"), listings, hidden_group))
+        inspections = reverse("hidden_dangers:inspection_list")
+        items.append((inspections, _("Inspections"), inspections, hidden_group))
     items.append((reverse("core:audit_list"), _("Audit log"), reverse("core:audit_list"), None))
     items.append((reverse("core:region_list"), _("Reference data"), "/reference/", None))
     path = request.path

@@ -46,6 +46,7 @@ EVENT_LABELS = {
     "progress": "督办进展",
     "checked": "核查验收",
     "lifted": "摘牌",
+    "reminded": "逾期提醒",
 }
 
 UNRECTIFIED = [HiddenDangerState.FOUND, HiddenDangerState.ASSESSED, HiddenDangerState.RECTIFYING]

@@ -72,12 +72,12 @@ def _via(path: str) -> ScopeRule:
 
 register_scope(
     Checklist,
-    ScopeRule(region="enterprise__region_id", enterprise="enterprise_id", industry="enterprise__industry"),
+    ScopeRule(region="enterprise__region__code", enterprise="enterprise_id", industry="enterprise__industry"),
 )
 register_scope(
     ChecklistItem,
     ScopeRule(
-        region="checklist__enterprise__region_id",
+        region="checklist__enterprise__region__code",
         enterprise="checklist__enterprise_id",
         industry="checklist__enterprise__industry",
     ),

@@ -40,7 +40,7 @@ def _active(menu: list[dict[str, Any]]) -> list[str]:
 def test_regulator_menu_is_grouped_and_lights_one_entry(world: Any) -> None:
     menu = _menu(world.county_regulator, "/reporting/review/")
     groups = {str(e["label"]): e for e in menu if e.get("children")}
-    assert set(groups) == {"Enterprise management", "Risk control", "Risk reporting"}
+    assert set(groups) == {"Enterprise management", "Risk control", "Risk reporting", "Hidden dangers"}
     assert [str(c["label"]) for c in groups["Risk reporting"]["children"]] == [
         "Progress dashboard",
         "Reporting campaigns",
@@ -59,7 +59,15 @@ def test_regulator_menu_is_grouped_and_lights_one_entry(world: Any) -> None:
     assert _active(_menu(world.county_regulator, "/")) == ["Home"]
 
 
-def test_enterprise_menu_is_flat(world: Any) -> None:
+def test_enterprise_menu_groups_only_hidden_dangers(world: Any) -> None:
     menu = _menu(world.enterprise_filler, "/reporting/tasks/1/")
-    assert not any(e.get("children") for e in menu)
+    assert [str(e["label"]) for e in menu if e.get("children")] == ["Hidden dangers"]
     assert _active(menu) == ["Risk reports"]
+
+
+def test_hidden_danger_pages_light_their_entry(world: Any) -> None:
+    assert _active(_menu(world.enterprise_filler, "/hidden-dangers/due/")) == ["Due inspections"]
+    assert _active(_menu(world.enterprise_filler, "/hidden-dangers/12/")) == ["Hidden danger ledger"]
+    assert _active(_menu(world.enterprise_filler, "/hidden-dangers/inspections/3/")) == ["Inspections"]
+    assert _active(_menu(world.county_regulator, "/hidden-dangers/statistics/")) == ["Hidden danger statistics"]
+    assert _active(_menu(world.county_regulator, "/hidden-dangers/listings/4/")) == ["Listed supervision"]
