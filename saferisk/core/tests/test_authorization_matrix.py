@@ -97,6 +97,13 @@ INSIDERS = {
     # Only the enterprise prepares its report, and only its principal submits it.
     "API POST /api/v1/reporting/tasks/<task_id>/prepare": "enterprise_filler",
     "API POST /api/v1/reporting/tasks/<task_id>/submit": "enterprise_principal",
+    # Only the enterprise asks for more time and keeps its checklists.
+    "API POST /api/v1/hidden-dangers/items/<item_id>/extensions": "enterprise_filler",
+    "API PATCH /api/v1/hidden-dangers/checklists/<checklist_id>": "enterprise_filler",
+    # A self-check is recorded by the enterprise's own people; its regulator reads it.
+    "API POST /api/v1/hidden-dangers/inspections/<inspection_id>/items": "enterprise_filler",
+    "API POST /api/v1/hidden-dangers/inspections/<inspection_id>/finish": "enterprise_filler",
+    "API POST /api/v1/hidden-dangers/inspection-results/<result_id>": "enterprise_filler",
 }
 
 
@@ -215,6 +222,65 @@ def _risk(w: Any) -> Any:
     )
 
 
+def _hidden_danger(w: Any) -> Any:
+    """A major hidden danger of ent_a, past its deadline (on the overdue and major lists), with
+    a photo, a pending extension and a county listing."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from saferisk.hidden_dangers import services, supervision
+    from saferisk.hidden_dangers.models import HiddenDanger
+    from saferisk.hidden_dangers.tests.factories import photo
+
+    existing = HiddenDanger.objects.filter(title="matrix hidden danger").first()
+    if existing:
+        return existing
+    today = timezone.localdate()
+    hd = services.register(
+        actor=w.enterprise_filler,
+        enterprise=w.ent_a,
+        title="matrix hidden danger",
+        found_on=today - dt.timedelta(days=20),
+        photos=[photo(size=(40, 30))],
+    )
+    hd = services.assess(
+        actor=w.enterprise_filler,
+        hd=hd,
+        version=hd.version,
+        grade="major",
+        criteria=["chemical_2017_12"],
+        deadline=today - dt.timedelta(days=2),
+    )
+    services.extension_request(
+        actor=w.enterprise_filler, hd=hd, new_deadline=today + dt.timedelta(days=20), reason="matrix"
+    )
+    supervision.listing_create(
+        actor=w.county_regulator, hd=hd, deadline=today + dt.timedelta(days=30), requirements="matrix"
+    )
+    return HiddenDanger.objects.get(pk=hd.pk)
+
+
+def _checklist(w: Any) -> Any:
+    from saferisk.hidden_dangers import inspections
+    from saferisk.hidden_dangers.models import Checklist
+
+    _risk(w)
+    if not Checklist.objects.filter(enterprise=w.ent_a).exists():
+        inspections.generate(actor=w.enterprise_filler, enterprise=w.ent_a)
+    return Checklist.objects.filter(enterprise=w.ent_a).order_by("id").first()
+
+
+def _inspection(w: Any) -> Any:
+    from saferisk.hidden_dangers import inspections
+    from saferisk.hidden_dangers.models import Inspection
+
+    existing = Inspection.objects.filter(enterprise=w.ent_a).first()
+    return existing or inspections.start(
+        actor=w.enterprise_filler, enterprise=w.ent_a, checklist=_checklist(w)
+    )
+
+
 def _reassessment(w: Any) -> Any:
     from saferisk.risks.models import ReassessmentTask
     from saferisk.risks.reassessment import reassessment_open
@@ -249,6 +315,15 @@ def subjects() -> dict[Any, Subject]:
     from saferisk.enterprises.models import ImportJob, SafetyCommitment
 
     outsiders = ("other_county_regulator", "other_enterprise_filler", "dept_regulator", "expert")
+    from saferisk.hidden_dangers.models import (
+        Checklist,
+        DeadlineExtension,
+        HiddenDanger,
+        Inspection,
+        InspectionResult,
+        ListedSupervision,
+        Photo,
+    )
     from saferisk.reporting.models import Bulletin, EnforcementCase, ReportingCampaign, ReportTask, RiskReport
     from saferisk.risks.models import DocumentJob, ReassessmentItem, ReassessmentTask, Risk
 
@@ -328,6 +403,48 @@ def subjects() -> dict[Any, Subject]:
             outsiders=outsiders,
             page_marker=lambda o: f'data-case="{o.pk}"',
         ),
+        HiddenDanger: Subject(
+            make=_hidden_danger,
+            insider="county_regulator",
+            outsiders=outsiders,
+            page_marker=lambda o: f'data-hd="{o.pk}"',
+        ),
+        Photo: Subject(
+            make=lambda w: _hidden_danger(w).photos.first(),
+            insider="county_regulator",
+            outsiders=outsiders,
+            page_marker=lambda o: f"/hidden-dangers/photos/{o.pk}/",
+        ),
+        DeadlineExtension: Subject(
+            make=lambda w: _hidden_danger(w).extensions.first(),
+            insider="county_regulator",
+            outsiders=outsiders,
+            page_marker=lambda o: f"/hidden-dangers/extensions/{o.pk}/",
+        ),
+        ListedSupervision: Subject(
+            make=lambda w: _hidden_danger(w).listings.first(),
+            insider="county_regulator",
+            outsiders=outsiders,
+            page_marker=lambda o: f'href="/hidden-dangers/listings/{o.pk}/"',
+        ),
+        Checklist: Subject(
+            make=_checklist,
+            insider="county_regulator",
+            outsiders=outsiders,
+            page_marker=lambda o: f'href="/hidden-dangers/checklists/{o.pk}/"',
+        ),
+        Inspection: Subject(
+            make=_inspection,
+            insider="county_regulator",
+            outsiders=outsiders,
+            page_marker=lambda o: f'href="/hidden-dangers/inspections/{o.pk}/"',
+        ),
+        InspectionResult: Subject(
+            make=lambda w: _inspection(w).results.order_by("id").first(),
+            insider="county_regulator",
+            outsiders=outsiders,
+            page_marker=lambda o: f'data-result="{o.pk}"',
+        ),
     }
 
 
@@ -355,7 +472,7 @@ def test_every_route_is_declared_and_holds(world: Any) -> None:
     # Coverage, pinned: a new route changes these numbers on purpose (and is probed above).
     pages = sum(1 for r in routes if not r.is_api)
     assert result.probed == len(routes)
-    assert (pages, len(routes) - pages) == (100, 74)
+    assert (pages, len(routes) - pages) == (130, 110)
     assert result.requests >= 130
 
 
