@@ -22,7 +22,7 @@ from saferisk.hidden_dangers.models import HiddenDanger, HiddenDangerEvent, Hidd
 from saferisk.hidden_dangers.tests.factories import make_hd
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_second_of_two_concurrent_updates_is_refused_not_lost(world: Any) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs two PostgreSQL connections waiting on a row lock")

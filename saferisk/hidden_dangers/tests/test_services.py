@@ -185,7 +185,7 @@ def test_major_hidden_danger_is_reported_at_once(world: Any) -> None:
     assert exc.value.code == "criteria_required"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_major_report_notifies_the_county(world: Any) -> None:
     make_hd(world, HiddenDangerState.ASSESSED, grade=HiddenDangerGrade.MAJOR)
     recipients = set(
