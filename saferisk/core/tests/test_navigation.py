@@ -69,5 +69,7 @@ def test_hidden_danger_pages_light_their_entry(world: Any) -> None:
     assert _active(_menu(world.enterprise_filler, "/hidden-dangers/due/")) == ["Due inspections"]
     assert _active(_menu(world.enterprise_filler, "/hidden-dangers/12/")) == ["Hidden danger ledger"]
     assert _active(_menu(world.enterprise_filler, "/hidden-dangers/inspections/3/")) == ["Inspections"]
-    assert _active(_menu(world.county_regulator, "/hidden-dangers/statistics/")) == ["Hidden danger statistics"]
+    assert _active(_menu(world.county_regulator, "/hidden-dangers/statistics/")) == [
+        "Hidden danger statistics"
+    ]
     assert _active(_menu(world.county_regulator, "/hidden-dangers/listings/4/")) == ["Listed supervision"]
