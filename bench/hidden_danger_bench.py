@@ -47,6 +47,8 @@ PAGE_RUNS = int(os.environ.get("BENCH_HD_PAGE_RUNS", "20"))
 SLOW_S = 2.0  # a call slower than this is timed 3 times only
 STATISTICS_P95_MS = 500.0
 DEEP_RATIO = 1.5
+STATE_ORDER = ("found", "assessed", "rectifying", "rectified", "accepted", "closed")
+LOAD_STAGES = ("clear", "plan", "rows", "indexes", "vacuum analyze", "tally.rebuild", "total")
 
 
 def _ms(samples: list[float]) -> dict[str, float]:
@@ -355,16 +357,17 @@ def markdown(data: dict[str, Any]) -> str:
     lines = [
         f"Machine: {data['machine']}; {data['database']}; {data['enterprises']:,} enterprises, "
         f"{rows:,} hidden dangers found {data['year']}-01-01 … {data['today']} (states: "
-        + ", ".join(f"{k} {v:,}" for k, v in states.items())
+        + ", ".join(f"{k} {states[k]:,}" for k in STATE_ORDER if k in states)
         + f"; overdue {hd['overdue']:,}; major {hd['major']:,}; one enterprise holds {hd['big_rows']:,}); "
         f"table {_mb(sizes['heap'])}, with indexes {_mb(sizes['total'])}; database {_mb(data['database_bytes'])}. "
         f"{data['runs']} runs per function, {data['page_runs']} per page, after warm-up.",
         "",
         "Load: "
-        + ", ".join(f"{k} {v:,.0f} s" for k, v in hd["timings"].items() if not k.startswith("index "))
+        + ", ".join(f"{k} {hd['timings'][k]:,.0f} s" for k in LOAD_STAGES if k in hd["timings"])
         + (" (cached: timings of the load that made it)" if hd.get("cached") else ""),
         "",
-        "Indexes: " + ", ".join(f"{k} {_mb(v)}" for k, v in hd["indexes"].items()),
+        "Indexes: "
+        + ", ".join(f"{k} {_mb(v)}" for k, v in sorted(hd["indexes"].items(), key=lambda kv: -kv[1])),
         "",
         f"Baseline: `SELECT 1` through the ORM's connection p50 {data['baseline']['p50_ms']:.2f} / p95 "
         f"{data['baseline']['p95_ms']:.2f} ms.",
