@@ -26,7 +26,7 @@ from saferisk.core.errors import DomainError
 from saferisk.core.models import Region, User
 from saferisk.core.scoping import scoped
 from saferisk.hidden_dangers.choices import HiddenDangerGrade, HiddenDangerSource, HiddenDangerState
-from saferisk.hidden_dangers.models import UNRECTIFIED, HiddenDanger
+from saferisk.hidden_dangers.models import OPEN, UNRECTIFIED, HiddenDanger
 
 # Orders, each backed by an index: newest first, or by deadline (the open list).
 NEWEST = ["-id"]
@@ -87,7 +87,7 @@ def hidden_dangers(user: User, filters: Filters, *, today: dt.date | None = None
     if filters.enterprise is not None:
         qs = qs.filter(enterprise_id=filters.enterprise)
     if filters.state == "open":
-        qs = qs.exclude(state=HiddenDangerState.CLOSED)
+        qs = qs.filter(state__in=OPEN)
     elif filters.state == "unrectified":
         qs = qs.filter(state__in=UNRECTIFIED)
     elif filters.state == "overdue":
