@@ -371,6 +371,13 @@ class HiddenDanger(models.Model):
     def audit_scope(self) -> tuple[str, int | None]:
         return self.region_code, self.enterprise_id
 
+    def criteria_labels(self) -> list[str]:
+        """The criteria met, in words (criteria.py), for lists and exports."""
+        from saferisk.hidden_dangers.criteria import criteria_choices
+
+        names = dict(criteria_choices())
+        return [names.get(code, code) for code in self.criteria or []]
+
 
 class HiddenDangerEvent(models.Model):
     """One step of a hidden danger's record (登记, 评估, 整改 …), shown as its timeline."""

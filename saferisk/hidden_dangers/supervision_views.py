@@ -139,7 +139,7 @@ def major_columns() -> list[Column]:
         Column(gettext_lazy("Region"), lambda h: h.region_label, 20),
         Column(gettext_lazy("Hidden danger"), lambda h: h.title, 36),
         Column(gettext_lazy("Place"), lambda h: h.place, 20),
-        Column(gettext_lazy("Criteria"), lambda h: "、".join(h.criteria or []) or h.grade_reason, 30),
+        Column(gettext_lazy("Criteria"), lambda h: "；".join(h.criteria_labels()) or h.grade_reason, 30),
         Column(gettext_lazy("State"), lambda h: h.get_state_display(), 10),
         Column(gettext_lazy("Rectification deadline"), lambda h: h.deadline, 12),
         Column(gettext_lazy("Days overdue"), lambda h: h.overdue_days, 10),
