@@ -764,17 +764,51 @@ def _risk_rows(
     return rows
 
 
-def _other_registers() -> list[Section]:
-    """Open hidden dangers and major hazards, from their apps. Neither app has a register yet,
-    so the dossier says so in one line each rather than print an empty table."""
-    out = []
-    for label, title, none_yet in (
-        ("hidden_dangers", "五、事故隐患", "本系统尚未记录事故隐患排查治理信息。"),
-        ("major_hazards", "六、重大危险源", "本系统尚未记录重大危险源信息。"),
-    ):
-        has_models = bool(list(apps.get_app_config(label).get_models()))
-        line = none_yet if not has_models else "该模块已建立，但其数据尚未汇入本手册，请在系统中查看。"
-        out.append(Section(title, [line]))
+def _hidden_danger_lines(enterprise: Enterprise) -> list[str]:
+    """The enterprise's hidden dangers for the dossier: totals, then every one not yet closed
+    (the nearest deadline first, at most 40), each with its grade, state and deadline."""
+    from django.utils import timezone
+
+    from saferisk.hidden_dangers.models import OPEN, HiddenDanger
+    from saferisk.hidden_dangers.services import days_overdue
+
+    rows = HiddenDanger.objects.filter(enterprise=enterprise)
+    total = rows.count()
+    if not total:
+        return ["本企业在系统中没有登记事故隐患。"]
+    today = timezone.localdate()
+    open_rows = list(rows.filter(state__in=OPEN).order_by("deadline", "id")[:40])
+    open_count = rows.filter(state__in=OPEN).count()
+    major = rows.filter(state__in=OPEN, grade="major").count()
+    overdue = sum(1 for h in open_rows if days_overdue(h, today))
+    lines = [
+        f"截至{today.year}年{today.month}月{today.day}日，本企业共登记事故隐患{total}条，"
+        f"未销号{open_count}条（其中重大隐患{major}条，逾期未整改{overdue}条）。"
+    ]
+    for h in open_rows:
+        late = days_overdue(h, today)
+        deadline = f"整改期限{h.deadline.isoformat()}" if h.deadline else "待评估"
+        lines.append(
+            f"· {h.title}（{h.place or '—'}；{h.get_grade_display()}；{h.get_state_display()}；{deadline}"
+            + (f"，已逾期{late}天" if late else "")
+            + "）"
+        )
+    if open_count > len(open_rows):
+        lines.append(f"……另有{open_count - len(open_rows)}条未销号隐患，请在系统的隐患台账中查看。")
+    return lines
+
+
+def _other_registers(enterprise: Enterprise) -> list[Section]:
+    """Open hidden dangers from their ledger; major hazards from their app, which has no
+    register yet, so the dossier says so in one line rather than print an empty table."""
+    out = [Section("五、事故隐患", _hidden_danger_lines(enterprise))]
+    has_models = bool(list(apps.get_app_config("major_hazards").get_models()))
+    line = (
+        "本系统尚未记录重大危险源信息。"
+        if not has_models
+        else "该模块已建立，但其数据尚未汇入本手册，请在系统中查看。"
+    )
+    out.append(Section("六、重大危险源", [line]))
     return out
 
 
@@ -802,7 +836,7 @@ def dossier_data(enterprise: Enterprise) -> DossierData:
         risks=risks,
         plan_png=plan,
         areas=areas,
-        others=_other_registers(),
+        others=_other_registers(enterprise),
     )
 
 

@@ -121,7 +121,7 @@ def test_dossier_holds_the_enterprise_its_active_risks_by_level_and_controls(
     ):
         assert words in text
     assert "《危险化学品企业安全风险隐患排查治理导则》4.2（2019）" in text
-    assert "本系统尚未记录事故隐患排查治理信息。" in text
+    assert "本企业在系统中没有登记事故隐患。" in text
     assert "本系统尚未记录重大危险源信息。" in text
     assert "本企业尚未上传厂区平面图" in text
     pages = pages_of(pdf, tmp_path)
@@ -339,3 +339,21 @@ def test_the_service_refuses_an_unknown_kind_and_an_outsider(world: Any) -> None
 def test_file_names_drop_characters_windows_refuses(world: Any) -> None:
     world.ent_a.name = 'A/B:C*"甲"'
     assert documents.document_filename(world.ent_a, "dossier") == "A_B_C__甲_-风险管控手册.pdf"
+
+
+def test_dossier_lists_the_open_hidden_dangers(world: Any, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from saferisk.hidden_dangers.models import HiddenDanger
+    from saferisk.hidden_dangers.tests.factories import make_hd
+
+    make_hd(world, "closed", title="已销号的旧隐患")
+    late = make_hd(world, "rectifying", title="消防通道堵塞")
+    HiddenDanger.objects.filter(pk=late.pk).update(deadline=timezone.localdate() - dt.timedelta(days=3))
+    text = text_of(documents.dossier_pdf(world.ent_a), tmp_path).replace(" ", "")
+    assert "共登记事故隐患2条，未销号1条（其中重大隐患0条，逾期未整改1条）" in text
+    assert "消防通道堵塞" in text
+    assert "已逾期3天" in text
+    assert "已销号的旧隐患" not in text
