@@ -4,7 +4,7 @@ Every figure comes from the counts `tally.py` keeps in step with the hidden dang
 (`HiddenDangerTally` by town, `HiddenDangerCountyTally` by county, `HiddenDangerMonth` by month),
 never from a group-by over twenty million hidden dangers. The one live count is *overdue*: it
 depends on today's date, so it is counted from the partial index of unrectified hidden dangers
-(`hd_open`: deadline, region code) in one GROUP BY by child region.
+(`hd_unrectified`: deadline, region code) in one GROUP BY by child region.
 
 Definitions (the same on the page, in the Excel export and in the monthly summary):
 - found: hidden dangers found in the year (every state);
@@ -290,7 +290,7 @@ def _grouping_sets(scope: Scope, qs: QuerySet[Any]) -> Groups:
 
 def overdue_by_child(scope: Scope, *, division: str = "") -> dict[str, int]:
     """Overdue hidden dangers now under the chosen region, by child region prefix: one GROUP BY
-    over the partial index `hd_open` (deadline < today, unrectified)."""
+    over the partial index `hd_unrectified` (deadline < today, unrectified)."""
     if scope.region is None:
         return {}
     qs = scoped(scope.user, HiddenDanger).filter(

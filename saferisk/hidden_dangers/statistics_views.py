@@ -40,7 +40,7 @@ from saferisk.hidden_dangers import listing, monthly_pdf, services, statistics
 from saferisk.hidden_dangers.choices import HiddenDangerGrade, HiddenDangerState
 from saferisk.hidden_dangers.models import HiddenDanger, HiddenDangerTally
 
-OVERDUE_ORDER = list(listing.BY_DEADLINE)  # ["deadline", "id"]: the hd_open index
+OVERDUE_ORDER = list(listing.BY_DEADLINE)  # ["deadline", "id"]: the hd_unrectified index
 
 
 def _url(name: str, *args: Any) -> str:
