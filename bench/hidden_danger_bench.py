@@ -137,6 +137,18 @@ def run() -> dict[str, Any]:
         pg_version = cursor.fetchone()[0].split(",")[0]
         cursor.execute("SELECT pg_database_size(current_database())")
         db_bytes = cursor.fetchone()[0]
+        # Sizes now (the load's own figures predate any index added since).
+        cursor.execute(
+            "SELECT indexrelname, pg_relation_size(indexrelid) FROM pg_stat_user_indexes WHERE relname = %s",
+            ["hidden_dangers_hiddendanger"],
+        )
+        info["indexes"] = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT pg_relation_size(%s::regclass), pg_total_relation_size(%s::regclass)",
+            ["hidden_dangers_hiddendanger"] * 2,
+        )
+        heap, total = cursor.fetchone()
+        info["sizes"] = {**info["sizes"], "hidden_dangers_hiddendanger": {"heap": heap, "total": total}}
     explains: list[str] = []
 
     def bare() -> Any:
