@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from saferisk.core.choices import Role
 from saferisk.core.errors import Conflict, DomainError, Forbidden, NotFound
 from saferisk.core.excel import Column, xlsx_response
-from saferisk.core.keyset import keyset_page
+from saferisk.core.keyset import keyset_page, rows_in_order
 from saferisk.core.models import Region, User
 from saferisk.core.routes import create_route, list_route, object_route
 from saferisk.core.scoping import can, scoped
@@ -134,7 +134,12 @@ def hd_list(request: HttpRequest) -> HttpResponseBase:
         number=number,
     )
     awaiting = listing.awaiting_assessment(qs, filters)
-    waiting = list(awaiting[:20]) if awaiting is not None and page.is_first else []
+    waiting: list[HiddenDanger] = []
+    if awaiting is not None and page.is_first:
+        # Ids first, then the rows: with the joins PostgreSQL fetched all 236,697 unassessed rows
+        # of a province before filtering on the region (0.8 s for a county's first page).
+        keys = list(awaiting.select_related(None).values_list("pk", flat=True)[:20])
+        waiting = rows_in_order(qs.select_related("enterprise"), keys)
     names = _region_names({h.region_code for h in [*page.items, *waiting]})
     for h in [*page.items, *waiting]:
         h.region_name = names.get(h.region_code, h.region_code)
