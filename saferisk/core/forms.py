@@ -87,3 +87,12 @@ class UserCreateForm(forms.Form):
     )
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     organisation = forms.CharField(label=_("Organisation"), max_length=100, required=False)
+
+
+class DateInput(forms.DateInput):
+    """An HTML date picker (type="date") showing the value as YYYY-MM-DD, which it requires."""
+
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")

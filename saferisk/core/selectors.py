@@ -1,14 +1,15 @@
-"""Reads of the core app, already scoped to the user."""
+"""Reads of the core app, already scoped to the user (and the names of public reference data)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from saferisk.core.models import AuditEvent, User
+from saferisk.core.models import AuditEvent, Region, User
 from saferisk.core.scoping import scoped
 
 
@@ -49,3 +50,10 @@ def _local_date(field: str) -> Any:
     from django.db.models.functions import TruncDate
 
     return TruncDate(field, tzinfo=timezone.get_current_timezone())
+
+
+def region_names(codes: Iterable[str]) -> dict[str, str]:
+    """Names of the regions `codes` (public reference data: no scoping), one query; for the
+    region column of lists and exports, which keep the code on the row."""
+    wanted = {c for c in codes if c}
+    return dict(Region.objects.filter(code__in=wanted).values_list("code", "name")) if wanted else {}

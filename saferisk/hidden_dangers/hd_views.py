@@ -23,10 +23,12 @@ from django.views.decorators.http import require_POST
 from saferisk.core.choices import Role
 from saferisk.core.errors import Conflict, DomainError, Forbidden, NotFound
 from saferisk.core.excel import Column, xlsx_response
+from saferisk.core.forms import DateInput
 from saferisk.core.keyset import keyset_page, rows_in_order
 from saferisk.core.models import Region, User
 from saferisk.core.routes import create_route, list_route, object_route
 from saferisk.core.scoping import can, scoped
+from saferisk.core.selectors import region_names
 from saferisk.core.views import PAGE_SIZE, get_or_404
 from saferisk.enterprises.models import Enterprise
 from saferisk.enterprises.selectors import filter_regions
@@ -63,18 +65,7 @@ def styled[F: forms.Form](form: F) -> F:
     return form
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
-
-
 # --- The list -------------------------------------------------------------------------------------
-
-
-def _region_names(codes: set[str]) -> dict[str, str]:
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
 
 
 def list_columns(names: dict[str, str], today: dt.date) -> list[Column]:
@@ -117,7 +108,7 @@ def hd_list(request: HttpRequest) -> HttpResponseBase:
         qs = listing.hidden_dangers(user, filters, today=today).select_related("enterprise")
     source, order = listing.paged(qs, filters)
     if request.GET.get("format") == "xlsx":
-        names = _region_names(set(qs.order_by().values_list("region_code", flat=True).distinct()[:5000]))
+        names = region_names(set(qs.order_by().values_list("region_code", flat=True).distinct()[:5000]))
         rows = qs.order_by(*listing.NEWEST).iterator(chunk_size=2000)
         title = _("Hidden dangers")
         return xlsx_response(filename=title, sheet=title, columns=list_columns(names, today), rows=rows)
@@ -140,7 +131,7 @@ def hd_list(request: HttpRequest) -> HttpResponseBase:
         # of a province before filtering on the region (0.8 s for a county's first page).
         keys = list(awaiting.select_related(None).values_list("pk", flat=True)[:20])
         waiting = rows_in_order(qs.select_related("enterprise"), keys)
-    names = _region_names({h.region_code for h in [*page.items, *waiting]})
+    names = region_names({h.region_code for h in [*page.items, *waiting]})
     for h in [*page.items, *waiting]:
         h.region_name = names.get(h.region_code, h.region_code)
         h.days_overdue = services.days_overdue(h, today)

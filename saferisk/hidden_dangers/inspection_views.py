@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from saferisk.core.choices import Role
 from saferisk.core.errors import DomainError, Forbidden, NotFound
 from saferisk.core.excel import Column, xlsx_response
+from saferisk.core.forms import DateInput
 from saferisk.core.keyset import keyset_page
 from saferisk.core.models import User
 from saferisk.core.routes import create_route, list_route, object_route
@@ -142,13 +143,6 @@ def inspection_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("hidden_dangers:checklist_detail", pk=checklist.pk)
     return redirect(_detail_url(inspection.pk))
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
 
 
 class StartForm(forms.Form):

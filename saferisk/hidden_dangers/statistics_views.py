@@ -7,13 +7,12 @@ monthly_pdf.py."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -21,18 +20,15 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from saferisk.core.choices import Role
 from saferisk.core.errors import DomainError
-from saferisk.core.excel import XLSX, Column, _cell, xlsx_response
+from saferisk.core.excel import Column, xlsx_response, xlsx_workbook
 from saferisk.core.keyset import keyset_page
 from saferisk.core.masking import mask_phone
 from saferisk.core.models import Region
 from saferisk.core.routes import aggregate_route, list_route, object_route
+from saferisk.core.selectors import region_names
 from saferisk.core.views import PAGE_SIZE, get_or_404
 from saferisk.enterprises.models import Enterprise
 from saferisk.enterprises.selectors import filter_regions
@@ -56,35 +52,6 @@ def _year(request: HttpRequest, today: dt.date) -> int:
     if raw.isdigit() and len(raw) == 4 and 2000 <= int(raw) <= today.year + 1:
         return int(raw)
     return today.year
-
-
-# --- Workbook with a sheet per table --------------------------------------------------------------
-
-
-def xlsx_workbook(*, filename: str, sheets: list[tuple[str, list[Column], list[Any]]]) -> FileResponse:
-    """One workbook, one sheet per (title, columns, rows), each with a bold frozen header row
-    (the small tables of a statistics page; lists use core.excel.xlsx_response)."""
-    wb = Workbook(write_only=True)
-    for title, columns, rows in sheets:
-        ws = wb.create_sheet(title=title[:31])
-        ws.freeze_panes = "A2"
-        for i, col in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = col.width
-        header = []
-        for col in columns:
-            cell = WriteOnlyCell(ws, value=str(col.header))
-            cell.font = Font(bold=True)
-            header.append(cell)
-        ws.append(header)
-        for row in rows:
-            ws.append([_cell(col.value(row)) for col in columns])
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after streaming)
-    wb.save(spool)
-    spool.seek(0)
-    response = FileResponse(spool, content_type=XLSX)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{filename}-{stamp}.xlsx')}"
-    return response
 
 
 def _figure_columns(first: list[Column], *, overdue: bool) -> list[Column]:
@@ -266,10 +233,6 @@ def overdue_columns(names: dict[str, str], today: dt.date) -> list[Column]:
     ]
 
 
-def _region_names(codes: set[str]) -> dict[str, str]:
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
-
-
 @login_required
 @list_route(HiddenDanger)
 def overdue_list(request: HttpRequest) -> HttpResponseBase:
@@ -290,7 +253,7 @@ def overdue_list(request: HttpRequest) -> HttpResponseBase:
     qs = qs.select_related("enterprise")
     title = _("Overdue hidden dangers")
     if request.GET.get("format") == "xlsx":
-        names = _region_names(set(qs.order_by().values_list("region_code", flat=True).distinct()))
+        names = region_names(set(qs.order_by().values_list("region_code", flat=True).distinct()))
         rows = qs.order_by(*OVERDUE_ORDER).iterator(chunk_size=2000)
         return xlsx_response(filename=title, sheet=title, columns=overdue_columns(names, today), rows=rows)
     try:
@@ -305,7 +268,7 @@ def overdue_list(request: HttpRequest) -> HttpResponseBase:
         size=PAGE_SIZE,
         number=number,
     )
-    names = _region_names({h.region_code for h in page.items})
+    names = region_names({h.region_code for h in page.items})
     for hd in page.items:
         hd.region_name = names.get(hd.region_code, hd.region_code)
         hd.days_late = services.days_overdue(hd, today)

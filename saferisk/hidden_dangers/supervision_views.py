@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from saferisk.core.choices import Role
 from saferisk.core.errors import DomainError, Forbidden, NotFound
 from saferisk.core.excel import Column, xlsx_response
+from saferisk.core.forms import DateInput
 from saferisk.core.keyset import keyset_page
 from saferisk.core.models import Region, User
 from saferisk.core.routes import list_route, object_route
@@ -296,13 +297,6 @@ def listing_list(request: HttpRequest) -> HttpResponseBase:
 
 
 # --- 挂牌督办 -----------------------------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
 
 
 class ListingForm(forms.Form):

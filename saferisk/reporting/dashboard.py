@@ -734,11 +734,6 @@ def region_names(prefix: str) -> dict[str, str]:
     return dict(Region.objects.filter(code__startswith=prefix).values_list("code", "name"))
 
 
-def region_names_of(codes: Iterable[str]) -> dict[str, str]:
-    codes = set(codes)
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
-
-
 def divisions_in(scope: Scope) -> list[str]:
     """The divisions with tasks under the chosen region (from the summary), for a filter."""
     rows = _summary(scope, "progress").filter(tasks__gt=0).values_list("division", flat=True).distinct()

@@ -18,6 +18,7 @@ from saferisk.core.keyset import keyset_page
 from saferisk.core.masking import mask_phone
 from saferisk.core.models import Industry
 from saferisk.core.routes import aggregate_route, list_route
+from saferisk.core.selectors import region_names
 from saferisk.core.views import PAGE_SIZE
 from saferisk.enterprises.selectors import filter_regions
 from saferisk.reporting import dashboard
@@ -260,7 +261,7 @@ def dashboard_tasks(request: HttpRequest) -> HttpResponseBase:
         size=PAGE_SIZE,
         number=number,
     )
-    names = dashboard.region_names_of({t.region_code for t in page.items})
+    names = region_names({t.region_code for t in page.items})
     for task in page.items:
         task.region_name = names.get(task.region_code, task.region_code)
     if catalogue is not None:

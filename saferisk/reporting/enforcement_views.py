@@ -23,10 +23,12 @@ from django.views.decorators.http import require_POST
 
 from saferisk.core.errors import DomainError, Forbidden, NotFound
 from saferisk.core.excel import Column, xlsx_response
+from saferisk.core.forms import DateInput
 from saferisk.core.keyset import keyset_page
 from saferisk.core.models import Region, User
 from saferisk.core.routes import list_route, object_route
 from saferisk.core.scoping import scoped
+from saferisk.core.selectors import region_names
 from saferisk.core.views import PAGE_SIZE, get_or_404
 from saferisk.enterprises.selectors import filter_regions
 from saferisk.reporting import enforcement
@@ -57,10 +59,6 @@ def _task_status(task: ReportTask) -> str:
 def _days_overdue(task: ReportTask, today: dt.date) -> int:
     end = timezone.localtime(task.submitted_at).date() if task.submitted_at else today
     return max(0, (end - task.due_on).days)
-
-
-def _region_names(codes: set[str]) -> dict[str, str]:
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
 
 
 def _handled_by(c: EnforcementCase) -> str:
@@ -134,7 +132,7 @@ def enforcement_list(request: HttpRequest) -> HttpResponseBase:
         qs = enforcement.false_report_list(user=user, **filters)
     title = _("Overdue reports") if tab == "overdue" else _("Reports found false")
     if request.GET.get("format") == "xlsx":
-        names = _region_names(set(qs.order_by().values_list("region_code", flat=True).distinct()))
+        names = region_names(set(qs.order_by().values_list("region_code", flat=True).distinct()))
         columns = overdue_columns(today, names) if tab == "overdue" else false_report_columns(names)
         rows = qs.order_by(*enforcement.KEYSET).iterator(chunk_size=2000)
         return xlsx_response(filename=title, sheet=title, columns=columns, rows=rows)
@@ -150,7 +148,7 @@ def enforcement_list(request: HttpRequest) -> HttpResponseBase:
         size=PAGE_SIZE,
         number=number,
     )
-    names = _region_names({row.region_code for row in page.items})
+    names = region_names({row.region_code for row in page.items})
     for row in page.items:
         row.region_name = names.get(row.region_code, row.region_code)
         if tab == "overdue":
@@ -190,13 +188,6 @@ def enforcement_record(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect(f"{reverse('reporting:enforcement_list')}?tab=overdue")
     return redirect("reporting:enforcement_handle", pk=case.pk)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
 
 
 class CaseHandleForm(forms.Form):

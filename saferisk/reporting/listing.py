@@ -21,6 +21,7 @@ from saferisk.core.excel import Column
 from saferisk.core.keyset import KeysetPage, keyset_page
 from saferisk.core.models import Region, User
 from saferisk.core.scoping import scoped
+from saferisk.core.selectors import region_names
 from saferisk.reporting.choices import CampaignKind, CampaignStatus, ReportState, TaskState
 from saferisk.reporting.models import CampaignProgress, ReportingCampaign, ReportTask, RiskReport
 
@@ -226,10 +227,6 @@ def state_label(task: ReportTask, today: dt.date | None = None) -> str:
     if task.due_on < today and task.state in OPEN_STATES:
         return f"{label}（{_('Overdue')}）"
     return label
-
-
-def region_names(codes: Iterable[str]) -> dict[str, str]:
-    return dict(Region.objects.filter(code__in=set(codes)).values_list("code", "name"))
 
 
 class RegionNames:
