@@ -43,7 +43,7 @@ from saferisk.hidden_dangers.choices import (
 )
 from saferisk.hidden_dangers.models import DeadlineExtension, HiddenDanger, Photo
 from saferisk.hidden_dangers.photos import ACCEPT_ATTRIBUTE
-from saferisk.hidden_dangers.workflow import STATE_LABELS, TRANSITIONS, allowed_actions
+from saferisk.hidden_dangers.workflow import STATE_LABELS, TRANSITIONS
 from saferisk.risks.choices import RiskStatus
 from saferisk.risks.models import Risk
 
@@ -335,35 +335,6 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-# The order the step forms are shown in: the expected next step first (accept before refuse).
-STEP_ORDER = ["assess", "plan", "report_rectified", "revise_plan", "accept", "refuse_acceptance", "close"]
-
-
-def _actions_for(user: User, hd: HiddenDanger) -> list[str]:
-    """The next steps this user may take (the services have the last word)."""
-    insider = services.is_insider(user, hd.enterprise_id)
-    overseer = services.is_overseer(user, hd)
-    result = []
-    for action in allowed_actions(hd.state):
-        if (
-            action == "assess"
-            and (insider or overseer)
-            or action in ("plan", "report_rectified")
-            and (insider or user.is_admin)
-            or (
-                action in ("accept", "refuse_acceptance")
-                and (insider or overseer)
-                and hd.rectified_by_id != user.pk
-            )
-            or action == "close"
-            and (overseer or (user.role == Role.ENTERPRISE_PRINCIPAL and insider))
-        ):
-            result.append(action)
-    if hd.state == HiddenDangerState.RECTIFYING and (insider or user.is_admin):
-        result.append("revise_plan")
-    return sorted(result, key=STEP_ORDER.index)
-
-
 def _forms_for(
     hd: HiddenDanger, actions: list[str], bound: tuple[str, forms.Form] | None
 ) -> dict[str, forms.Form]:
@@ -406,7 +377,7 @@ def _detail_context(
 ) -> dict[str, Any]:
     user = _user(request)
     today = timezone.localdate()
-    actions = _actions_for(user, hd)
+    actions = services.actions_for(user, hd)
     listings = list(hd.listings.select_related("listed_by").order_by("-id"))
     active_listing = next((x for x in listings if x.state == SupervisionState.LISTED), None)
     extensions = list(hd.extensions.select_related("requested_by", "decided_by"))

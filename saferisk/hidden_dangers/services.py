@@ -53,7 +53,7 @@ from saferisk.hidden_dangers.models import (
     InspectionResult,
     Photo,
 )
-from saferisk.hidden_dangers.workflow import IllegalTransition, next_state
+from saferisk.hidden_dangers.workflow import IllegalTransition, allowed_actions, next_state
 from saferisk.risks.models import Risk
 
 ENTERPRISE_SOURCES = (HiddenDangerSource.SELF_CHECK, HiddenDangerSource.OTHER)
@@ -74,6 +74,31 @@ def is_insider(user: User, enterprise_id: int) -> bool:
 def is_overseer(user: User, hd: HiddenDanger) -> bool:
     """A regulator (or admin) who may change this hidden danger."""
     return (user.is_admin or user.role == Role.REGULATOR) and can(user, "change", hd)
+
+
+# The order of the steps as they are offered: the expected next step first (accept before refuse).
+STEP_ORDER = ["assess", "plan", "report_rectified", "revise_plan", "accept", "refuse_acceptance", "close"]
+
+
+def actions_for(user: User, hd: HiddenDanger) -> list[str]:
+    """The steps `user` may take on `hd` now, by the rules the steps below check ("revise_plan"
+    is `plan` while rectifying): the page shows a form for each."""
+    insider = is_insider(user, hd.enterprise_id)
+    overseer = is_overseer(user, hd)
+    enterprise_side = insider or user.is_admin
+    judge = (insider or overseer) and hd.rectified_by_id != user.pk
+    may = {
+        "assess": insider or overseer,
+        "plan": enterprise_side,
+        "report_rectified": enterprise_side,
+        "accept": judge,
+        "refuse_acceptance": judge,
+        "close": overseer or (insider and user.role == Role.ENTERPRISE_PRINCIPAL),
+    }
+    steps = [action for action in allowed_actions(hd.state) if may.get(action)]
+    if hd.state == HiddenDangerState.RECTIFYING and enterprise_side:
+        steps.append("revise_plan")
+    return sorted(steps, key=STEP_ORDER.index)
 
 
 def _require_view(actor: User, hd: HiddenDanger) -> None:
