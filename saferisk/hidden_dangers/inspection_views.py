@@ -78,6 +78,18 @@ def _open_inspections(user: User, checklist_ids: list[int]) -> dict[int, int]:
     return {checklist_id: pk for checklist_id, pk in rows if checklist_id is not None}
 
 
+def due_columns(today: dt.date) -> list[Column]:
+    return [
+        Column(gettext_lazy("Checklist"), lambda c: c.name, 24),
+        Column(gettext_lazy("Enterprise"), lambda c: c.enterprise.name, 32),
+        Column(gettext_lazy("Frequency"), lambda c: c.get_frequency_display(), 10),
+        Column(gettext_lazy("Inspector"), lambda c: str(c.assignee) if c.assignee_id else "", 12),
+        Column(gettext_lazy("Last inspected on"), lambda c: c.last_inspected_on, 12),
+        Column(gettext_lazy("Next due on"), lambda c: c.next_due_on, 12),
+        Column(gettext_lazy("Days late"), lambda c: (today - c.next_due_on).days if c.next_due_on else 0, 10),
+    ]
+
+
 @login_required
 @list_route(Checklist)
 def due_list(request: HttpRequest) -> HttpResponseBase:
@@ -87,6 +99,11 @@ def due_list(request: HttpRequest) -> HttpResponseBase:
     today = timezone.localdate()
     mine = request.GET.get("mine") == "1"
     qs = inspections.due_checklists(user, today, mine=mine)
+    if request.GET.get("format") == "xlsx":
+        title = _("My inspection tasks")
+        return xlsx_response(
+            filename=title, sheet=title, columns=due_columns(today), rows=qs.iterator(chunk_size=2000)
+        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     opened = _open_inspections(user, [c.pk for c in rows])

@@ -349,3 +349,17 @@ def test_inspection_list_filters_and_export(world: Any) -> None:
     rows = list(load_workbook(io.BytesIO(b"".join(r.streaming_content))).active.iter_rows(values_only=True))
     assert len(rows) == 3
     assert {row[4] for row in rows[1:]} == {own.title, "执法检查甲"}
+
+
+def test_due_list_exports_to_excel(world: Any) -> None:
+    _, checklist = _checklist(world)
+    Checklist.objects.filter(pk=checklist.pk).update(next_due_on=timezone.localdate() - dt.timedelta(days=2))
+    response = world.client(world.enterprise_filler).get(DUE, {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1], r[6]) for r in rows] == [(checklist.name, world.ent_a.name, 2)]
+    other = world.client(world.other_enterprise_filler).get(DUE, {"format": "xlsx"})
+    other_sheet = load_workbook(io.BytesIO(b"".join(other.streaming_content))).active
+    assert other_sheet is not None
+    assert other_sheet.max_row == 1  # the header only: another enterprise's checklists are not listed

@@ -4,7 +4,9 @@
 // - data-confirm="… {n} …": ask before submitting; {n} is the text of the element named by
 //   data-confirm-count (e.g. the preview's count);
 // - data-refresh="#id": for forms whose answer is a download (the page stays), reload that
-//   element with the form's values a moment later and show data-done as a message.
+//   element with the form's values a moment later and show data-done as a message;
+// - data-autosubmit on a field: changing it submits its form (a <noscript> button does it
+//   without JavaScript).
 //
 // Behaviour shared by every list page (filters in a form, results swapped in by htmx, the URL
 // pushed to history):
@@ -41,6 +43,11 @@
   }
   document.addEventListener("htmx:historyRestore", syncFilters);
   window.addEventListener("popstate", function () { window.setTimeout(syncFilters, 0); });
+
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.form && field.hasAttribute && field.hasAttribute("data-autosubmit")) { field.form.requestSubmit(); }
+  });
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
